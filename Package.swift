@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "twind",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "twind", targets: ["twind"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        .target(
+            name: "TwinMQTT",
+            dependencies: [
+                "CMosquitto",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "TwinCore"),
+        .target(
+            name: "TwinStore",
+            dependencies: [
+                "TwinCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "TwinDaemon",
+            dependencies: [
+                "TwinCore", "TwinStore", "TwinMQTT",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "twind",
+            dependencies: [
+                "TwinDaemon", "TwinStore", "TwinCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TwinCoreTests", dependencies: ["TwinCore"]),
+        .testTarget(name: "TwinStoreTests", dependencies: ["TwinStore", "TwinCore"]),
+        .testTarget(name: "TwinMQTTTests", dependencies: ["TwinMQTT", "TestSupport"]),
+        .testTarget(name: "TwinDaemonTests", dependencies: ["TwinDaemon", "TwinCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TwinDaemon", "TwinStore", "TwinCore", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
