@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TwinCore
+import TwinMQTT
+import TwinStore
+
+/// Wires the configured parts together and runs them until SIGTERM or SIGINT.
+public enum Daemon {
+    public static func run(configuration config: TwinConfiguration, logger: Logger) async throws {
+        let databaseURL = URL(fileURLWithPath: config.database.path)
+        try FileManager.default.createDirectory(at: databaseURL.deletingLastPathComponent(),
+                                                withIntermediateDirectories: true)
+        let store = try TwinStore(path: config.database.path, configuration: StoreConfiguration(
+            mergeThreshold: config.database.mergeThreshold, quarantineMaxRows: config.database.quarantineMaxRows))
+        let metrics = IngestMetrics()
+        let pipeline = IngestPipeline(decoder: MessageDecoder(routes: try config.routes(), limits: config.decodeLimits),
+                                      store: store, snapshotIntervalMillis: config.ingest.snapshotIntervalMillis,
+                                      metrics: metrics, logger: logger)
+        let restored = try pipeline.restore()
+        let mqtt = try mqttConfiguration(config)
+        logger.info("starting", metadata: [
+            "db.path": "\(config.database.path)", "mqtt.broker": "\(config.mqtt.broker)",
+            "mqtt.subscriptions": "\(mqtt.subscriptions.joined(separator: " "))", "twins.restored": "\(restored)",
+        ])
+        let client = MQTTIngestClient(configuration: mqtt, logger: logger)
+        let ingest = IngestService(client: client, pipeline: pipeline, logger: logger)
+        let status = StatusService(metrics: metrics, client: client, pipeline: pipeline,
+                                   intervalMillis: config.ingest.statusIntervalMillis, logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [
+                .init(service: ingest, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: status),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        try store.checkpoint()
+        try store.close()
+        logger.info("stopped")
+    }
+
+    /// The MQTT client's settings from the config; the password is read from its file here, never logged.
+    static func mqttConfiguration(_ config: TwinConfiguration) throws -> MQTTConfiguration {
+        var mqtt = try MQTTConfiguration(url: config.mqtt.broker, clientID: config.mqtt.clientID,
+                                         subscriptions: try config.subscriptions())
+        mqtt.cleanSession = config.mqtt.cleanSession
+        mqtt.keepAlive = config.mqtt.keepAlive
+        mqtt.protocolVersion = config.mqtt.protocolVersion == "5" ? .v5 : .v311
+        mqtt.username = config.mqtt.username
+        mqtt.password = try readPassword(config.mqtt)
+        if let ca = config.mqtt.tlsCAFile {
+            mqtt.tls = MQTTConfiguration.TLS(caFile: ca, certFile: config.mqtt.tlsCertFile,
+                                             keyFile: config.mqtt.tlsKeyFile)
+        }
+        mqtt.batchMaxMessages = config.mqtt.batchMaxMessages
+        mqtt.batchMaxBytes = config.mqtt.batchMaxBytes
+        mqtt.batchMaxDelayMillis = config.mqtt.batchMaxDelayMillis
+        mqtt.reconnectMinDelayMillis = config.mqtt.reconnectMinDelayMillis
+        mqtt.reconnectMaxDelayMillis = config.mqtt.reconnectMaxDelayMillis
+        return mqtt
+    }
+
+    /// The MQTT password from `mqtt.password_file`, or from systemd's `$CREDENTIALS_DIRECTORY/mqtt-password`.
+    static func readPassword(_ mqtt: TwinConfiguration.MQTT) throws -> String? {
+        var path = mqtt.passwordFile
+        if path == nil, let credentials = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] {
+            let candidate = credentials + "/mqtt-password"
+            if FileManager.default.fileExists(atPath: candidate) { path = candidate }
+        }
+        guard let path else { return nil }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
+            throw ConfigError(file: path, issues: [.init(path: "mqtt.password_file",
+                                                         message: "cannot read the password file \(path)")])
+        }
+        return text.trimmingCharacters(in: .newlines)
+    }
+}

@@ -1,0 +1,96 @@
+import TwinCore
+
+/// A deterministic fleet of pumps whose telemetry drifts and, for some, degrades: the payloads `twind simulate`
+/// publishes. Pure, so tests can predict exactly what was sent.
+public struct FleetModel: Sendable {
+    public enum Format: String, Sendable, CaseIterable {
+        case json, senml, number
+    }
+
+    struct Pump: Sendable {
+        var temp: Double
+        var pressure: Double
+        var vibration: Double
+        var current: Double
+        /// Vibration growth per message for a degrading pump, 0 for a healthy one.
+        var wear: Double
+        var lastTimestamp: Int64 = 0
+    }
+
+    public let assetPrefix: String
+    public let format: Format
+    private var pumps: [Pump]
+    private var rng: SplitMix64
+    private var next = 0
+
+    public init(assets: Int, format: Format = .json, assetPrefix: String = "pump-", seed: UInt64 = 1) {
+        self.assetPrefix = assetPrefix
+        self.format = format
+        var rng = SplitMix64(seed: seed)
+        pumps = (0..<assets).map { index in
+            Pump(temp: 55 + rng.unit() * 10, pressure: 1.8 + rng.unit() * 0.4, vibration: 0.02 + rng.unit() * 0.01,
+                 current: 10 + rng.unit() * 4, wear: index % 10 == 3 ? 0.000_2 : 0)
+        }
+        self.rng = rng
+    }
+
+    public var assetCount: Int { pumps.count }
+
+    public func assetID(_ index: Int) -> String {
+        let digits = String(index + 1)
+        return assetPrefix + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    public static let metrics = ["temp", "pressure", "vibration", "current"]
+
+    /// The next asset's next set of readings as MQTT messages (one for json and senml, one per metric for number).
+    /// Timestamps strictly increase per asset, so every reading is distinct even at high rates.
+    public mutating func nextMessages(now: Int64) -> [(topic: String, payload: [UInt8])] {
+        let index = next
+        next = (next + 1) % pumps.count
+        var pump = pumps[index]
+        pump.temp += (rng.unit() - 0.5) * 0.4 + pump.wear * 20
+        pump.pressure += (rng.unit() - 0.5) * 0.02
+        pump.vibration = max(0.001, pump.vibration + (rng.unit() - 0.5) * 0.002 + pump.wear)
+        pump.current += (rng.unit() - 0.5) * 0.1
+        pump.lastTimestamp = max(now, pump.lastTimestamp + 1)
+        pumps[index] = pump
+        let asset = assetID(index)
+        let values = [pump.temp, pump.pressure, pump.vibration, pump.current].map { ($0 * 10_000).rounded() / 10_000 }
+        let ts = pump.lastTimestamp
+        switch format {
+        case .json:
+            let fields = zip(Self.metrics, values).map { "\"\($0)\":\($1)" }.joined(separator: ",")
+            return [("twin/\(asset)/telemetry", Array("{\"ts\":\(ts),\(fields)}".utf8))]
+        case .senml:
+            let seconds = Double(ts) / 1_000
+            let records = zip(Self.metrics, values).enumerated().map { offset, pair in
+                offset == 0 ? "{\"bn\":\"\",\"bt\":\(seconds),\"n\":\"\(pair.0)\",\"v\":\(pair.1)}"
+                    : "{\"n\":\"\(pair.0)\",\"v\":\(pair.1)}"
+            }
+            return [("twin/\(asset)/senml", Array("[\(records.joined(separator: ","))]".utf8))]
+        case .number:
+            return zip(Self.metrics, values).map { ("twin/\(asset)/telemetry/\($0)", Array("\($1)".utf8)) }
+        }
+    }
+
+    /// Readings per message set: what `nextMessages` produces for one asset.
+    public var readingsPerStep: Int { Self.metrics.count }
+}
+
+/// SplitMix64: small, fast and deterministic.
+struct SplitMix64: Sendable {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
