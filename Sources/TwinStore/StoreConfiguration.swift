@@ -1,0 +1,15 @@
+/// Tuning knobs of the writer side of ``TwinStore``.
+public struct StoreConfiguration: Sendable, Hashable {
+    /// Rows in `readings_recent` above which ``TwinStore/mergeRecentIfNeeded()`` merges them into `readings_main`.
+    public var mergeThreshold: Int = 200_000
+    /// The quarantine keeps at most this many messages; older ones are deleted as new ones arrive.
+    public var quarantineMaxRows: Int = 100_000
+    /// How long a statement waits for a lock held by another connection before failing.
+    public var busyTimeoutMillis: Int = 5_000
+
+    public init(mergeThreshold: Int = 200_000, quarantineMaxRows: Int = 100_000, busyTimeoutMillis: Int = 5_000) {
+        self.mergeThreshold = mergeThreshold
+        self.quarantineMaxRows = quarantineMaxRows
+        self.busyTimeoutMillis = busyTimeoutMillis
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+import TwinCore
+
+extension TwinStore {
+    /// Writes everything in `batch` in one transaction: all of it is stored, or none of it.
+    ///
+    /// Readings are idempotent on (asset, metric, timestamp): a redelivered reading is ignored. Latest values and
+    /// properties only move forward in time. A NaN reading value violates `NOT NULL` and fails the whole batch (the
+    /// decoder quarantines non-finite values before they get here).
+    public func commit(_ batch: IngestBatch) throws {
+        guard !batch.isEmpty else { return }
+        try state.withLock { state in
+            guard !state.isClosed else {
+                throw StoreError(operation: "commit a batch", path: path, reason: "the store is closed")
+            }
+            var newSeries: [SeriesKey: Int64] = [:]
+            var inserted = 0
+            try StoreError.wrapping("commit a batch", path: path) {
+                try database.inTransaction(.immediate) { db in
+                    inserted = try insertReadings(batch.readings, db, known: state.seriesIDs, new: &newSeries)
+                    try upsertProperties(batch.properties, db)
+                    try insertQuarantine(batch.quarantine, db)
+                    try upsertSnapshots(batch.snapshots, db)
+                    return .commit
+                }
+            }
+            // Only now: a rolled-back transaction must not leave ids of series that do not exist in the cache.
+            state.seriesIDs.merge(newSeries) { old, _ in old }
+            state.recentRows += inserted
+        }
+    }
+
+    /// Appends the readings to `readings_recent` and moves `latest` forward; returns the rows actually inserted.
+    private func insertReadings(
+        _ readings: [Reading],
+        _ db: Database,
+        known: [SeriesKey: Int64],
+        new: inout [SeriesKey: Int64]
+    ) throws -> Int {
+        guard !readings.isEmpty else { return 0 }
+        var insert = try BulkStatement(db, one: StoreSQL.insertRecentOne, many: StoreSQL.insertRecentMany)
+        var newest: [Int64: (timestamp: Int64, value: Double)] = [:]
+        newest.reserveCapacity(min(readings.count, 8_192))
+        for reading in readings {
+            let key = SeriesKey(asset: reading.asset, metric: reading.metric)
+            let seriesID: Int64
+            if let id = known[key] ?? new[key] {
+                seriesID = id
+            } else {
+                seriesID = try insertSeries(key, db)
+                new[key] = seriesID
+            }
+            try insert.append(reading.timestamp, seriesID, reading.value)
+            // Strictly newer only: among equal timestamps the first value wins, as in `readings`.
+            if let current = newest[seriesID], current.timestamp >= reading.timestamp { continue }
+            newest[seriesID] = (reading.timestamp, reading.value)
+        }
+        try insert.finish()
+        var upsert = try BulkStatement(db, one: StoreSQL.upsertLatestOne, many: StoreSQL.upsertLatestMany)
+        for (seriesID, reading) in newest {
+            try upsert.append(seriesID, reading.timestamp, reading.value)
+        }
+        try upsert.finish()
+        return insert.changes
+    }
+
+    private func insertSeries(_ key: SeriesKey, _ db: Database) throws -> Int64 {
+        try db.cachedStatement(sql: StoreSQL.insertSeries).execute(arguments: [key.asset, key.metric])
+        let select = try db.cachedStatement(sql: StoreSQL.selectSeriesID)
+        guard let id = try Int64.fetchOne(select, arguments: [key.asset, key.metric]) else {
+            throw DatabaseError(message: "series \(key.asset)/\(key.metric) vanished after insertion")
+        }
+        return id
+    }
+
+    private func upsertProperties(_ properties: [PropertyUpdate], _ db: Database) throws {
+        guard !properties.isEmpty else { return }
+        let upsert = try db.cachedStatement(sql: StoreSQL.upsertProperty)
+        for property in properties {
+            try upsert.execute(arguments: [property.asset, property.key, property.value, property.timestamp])
+        }
+    }
+
+    /// Inserts the entries, then deletes the oldest beyond `quarantineMaxRows`.
+    ///
+    /// Ids are `max(id) + 1` and only the oldest rows are ever deleted, so the ids are contiguous and
+    /// `id <= last - max` selects exactly the surplus with one index seek.
+    private func insertQuarantine(_ entries: [QuarantineEntry], _ db: Database) throws {
+        guard !entries.isEmpty else { return }
+        let insert = try db.cachedStatement(sql: StoreSQL.insertQuarantine)
+        for entry in entries {
+            try insert.execute(arguments: [entry.receivedAt, entry.topic, entry.reason, Data(entry.payload)])
+        }
+        let cutoff = db.lastInsertedRowID - Int64(max(configuration.quarantineMaxRows, 0))
+        if cutoff > 0 {
+            try db.cachedStatement(sql: StoreSQL.pruneQuarantine).execute(arguments: [cutoff])
+        }
+    }
+
+    private func upsertSnapshots(_ snapshots: [TwinSnapshot], _ db: Database) throws {
+        guard !snapshots.isEmpty else { return }
+        let upsert = try db.cachedStatement(sql: StoreSQL.upsertSnapshot)
+        for snapshot in snapshots {
+            try upsert.execute(arguments: [snapshot.asset, snapshot.timestamp, snapshot.version, Data(snapshot.state)])
+        }
+    }
+}

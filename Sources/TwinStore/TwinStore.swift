@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+import Synchronization
+import TwinCore
+
+/// The single writer of a twind database (SQLite in WAL mode, `synchronous=FULL`).
+///
+/// Readings are appended to the time-ordered `readings_recent` table by every ``commit(_:)`` and moved in bulk into
+/// the series-ordered `readings_main` table by ``mergeRecent()``, which keeps each commit to a few dirty pages.
+/// Use it from one thread at a time (the daemon's ingest thread); other processes read with ``TwinStoreReader``.
+///
+/// ## Public views
+///
+/// Stable; query them with `sqlite3 -readonly twind.db`. Times are Unix milliseconds.
+///
+/// - `readings(asset, metric, ts, value)`: every stored reading, one row per (asset, metric, ts); the first value
+///   received wins over redeliveries. `WHERE asset = ? AND metric = ? AND ts BETWEEN ? AND ?` is an index range
+///   search, in `ts` order without sorting when the query asks `ORDER BY ts`.
+/// - `twin_latest(asset, metric, ts, value)`: the newest reading of each series (late readings never move it back).
+/// - `twin_properties(asset, key, value, ts)`: the newest value of each string property of each asset.
+/// - `quarantine(received_at, topic, reason, payload)`: undecodable messages, `payload` as a BLOB; only the newest
+///   `quarantineMaxRows` are kept.
+/// - `twin_snapshots(asset, ts, version, state)` (a table): the last saved state of each twin, `state` as JSON text.
+public final class TwinStore: Sendable {
+    public let path: String
+    public let configuration: StoreConfiguration
+    let database: DatabaseQueue
+    let state: Mutex<WriterState>
+
+    /// Opens or creates the database at `path` and migrates it. The parent directory must exist.
+    public init(path: String, configuration: StoreConfiguration = .init()) throws {
+        self.path = path
+        self.configuration = configuration
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw StoreError(
+                operation: "open the database",
+                path: path,
+                reason: "the directory \(directory) does not exist",
+                hint: "Create it first, or choose another database path."
+            )
+        }
+        var config = Configuration()
+        config.label = "twind.store"
+        config.journalMode = .wal
+        config.busyMode = .timeout(Double(configuration.busyTimeoutMillis) / 1_000)
+        config.prepareDatabase { db in
+            // Room for the leaf pages a merge touches (one per series), and in-memory sorting for the merge.
+            try db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY")
+        }
+        self.database = try StoreError.wrapping("open the database", path: path) {
+            try DatabaseQueue(path: path, configuration: config)
+        }
+        let initial = try StoreError.wrapping("prepare the database", path: path) { [database] in
+            // After GRDB's WAL setup, which chooses NORMAL: an acknowledged reading must survive a power loss.
+            try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            try StoreMigrator.migrate(database)
+            return try database.read { db in
+                var state = WriterState()
+                let rows = try Row.fetchCursor(db, sql: "SELECT id, asset, metric FROM series")
+                while let row = try rows.next() {
+                    state.seriesIDs[SeriesKey(asset: row[1], metric: row[2])] = row[0]
+                }
+                state.recentRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM readings_recent") ?? 0
+                return state
+            }
+        }
+        self.state = Mutex(initial)
+    }
+
+    /// The saved state of every twin, sorted by asset.
+    public func loadSnapshots() throws -> [TwinSnapshot] {
+        try read("load twin snapshots") { db in
+            try Row.fetchAll(db, sql: StoreSQL.snapshots).map { row in
+                let state: Data = row[3]
+                return TwinSnapshot(asset: row[0], timestamp: row[1], version: row[2], state: [UInt8](state))
+            }
+        }
+    }
+
+    /// All rows of `twin_latest`, sorted by asset and metric (used to restore the twins at start).
+    public func latestValues() throws -> [Reading] {
+        try read("load the latest values") { db in
+            try Row.fetchAll(db, sql: StoreSQL.latest).map(Reading.init(latestRow:))
+        }
+    }
+
+    /// Moves the whole WAL into the database file and truncates it (`wal_checkpoint(TRUNCATE)`), e.g. at shutdown.
+    public func checkpoint() throws {
+        try withOpenDatabase("checkpoint the WAL") {
+            try database.writeWithoutTransaction { _ = try $0.checkpoint(.truncate) }
+        }
+    }
+
+    /// Closes the connection; later calls throw.
+    public func close() throws {
+        try state.withLock { state in
+            guard !state.isClosed else { return }
+            try StoreError.wrapping("close the database", path: path) { try database.close() }
+            state.isClosed = true
+        }
+    }
+
+    private func read<T: Sendable>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+        try withOpenDatabase(operation) { try database.read(body) }
+    }
+
+    /// Runs `body` under the writer lock unless the store is closed, wrapping its errors.
+    func withOpenDatabase<T: Sendable>(_ operation: String, _ body: () throws -> T) throws -> T {
+        try state.withLock { state in
+            guard !state.isClosed else {
+                throw StoreError(operation: operation, path: path, reason: "the store is closed")
+            }
+            return try StoreError.wrapping(operation, path: path, body)
+        }
+    }
+}
+
+extension Reading {
+    /// A reading from a row of `asset, metric, ts, value`.
+    init(latestRow row: Row) {
+        self.init(asset: row[0], metric: row[1], timestamp: row[2], value: row[3])
+    }
+}
