@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TwinCoreTests", dependencies: ["TwinCore"]),
         .testTarget(name: "TwinStoreTests", dependencies: ["TwinStore", "TwinCore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "TwinMQTTTests", dependencies: ["TwinMQTT", "TestSupport"]),
+        .testTarget(name: "TwinMQTTTests", dependencies: ["TwinMQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TwinDaemonTests", dependencies: ["TwinDaemon", "TwinCore"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TwinDaemon", "TwinStore", "TwinCore", "TestSupport"]),
     ],
