@@ -135,17 +135,13 @@ extension TwinConfiguration.MQTT {
 }
 
 extension ConfigReader {
-    /// Template syntax and the variables the asset/metric compositions use.
+    /// Template syntax, the variables the asset/metric compositions use, a metric name for number payloads.
     mutating func checkRoutes(_ config: TwinConfiguration) {
         for (index, topic) in config.topics.enumerated() {
             do {
                 _ = try Route(template: topic.template, format: topic.format, asset: topic.asset, metric: topic.metric)
             } catch {
                 fail("topics[\(index)].template", "\(error)", nil)
-            }
-            if topic.format == .number && topic.metric == nil && !topic.template.contains("{metric}") {
-                fail("topics[\(index)]", "a number payload carries no metric name: put {metric} in the template "
-                     + "or set metric:", nil)
             }
         }
     }

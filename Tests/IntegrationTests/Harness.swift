@@ -1,0 +1,64 @@
+import Foundation
+import TestSupport
+import TwinCore
+import TwinMQTT
+import TwinStore
+
+/// Shared steps of the integration tests.
+enum Harness {
+    static func publisher(_ broker: MosquittoBroker, maxInFlight: Int = 1_000) throws -> MQTTPublisher {
+        var configuration = try MQTTConfiguration(url: broker.url, clientID: "it-pub-\(UUID().uuidString.prefix(8))",
+                                                  subscriptions: [])
+        configuration.cleanSession = true
+        let publisher = try MQTTPublisher(configuration: configuration, maxInFlight: maxInFlight)
+        try publisher.connect(timeout: .seconds(10))
+        return publisher
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000) }
+
+    /// Counts from the daemon's database, or nil while it does not exist yet.
+    static func counts(_ daemon: DaemonProcess) -> (readings: Int, series: Int, quarantined: Int, assets: Int)? {
+        guard FileManager.default.fileExists(atPath: daemon.databasePath) else { return nil }
+        return try? TwinStoreReader(path: daemon.databasePath).counts()
+    }
+
+    /// Publishes probe readings (asset `probe`) until one is in the database: the daemon is then subscribed and
+    /// committing. Returns how many probe messages were published (each is one reading if it arrives).
+    @discardableResult
+    static func waitUntilIngesting(_ daemon: DaemonProcess, _ publisher: MQTTPublisher,
+                                   timeout: Duration = .seconds(60)) async throws -> Int {
+        var sent = 0
+        var lastProbe = ContinuousClock.now - .seconds(1)
+        do {
+            try await waitUntil(timeout: timeout) {
+                if ContinuousClock.now - lastProbe > .milliseconds(300) {
+                    sent += 1
+                    try publisher.publish(topic: "twin/probe/telemetry",
+                                          payload: Array("{\"ts\":\(now()),\"probe\":\(sent)}".utf8))
+                    lastProbe = .now
+                }
+                guard FileManager.default.fileExists(atPath: daemon.databasePath) else { return false }
+                let latest = try? TwinStoreReader(path: daemon.databasePath).latest(asset: "probe")
+                return !(latest ?? []).isEmpty
+            }
+        } catch {
+            throw TestFailure("daemon never ingested a probe: \(error)\n--- daemon log tail ---\n"
+                              + daemon.log.split(separator: "\n").suffix(30).joined(separator: "\n"))
+        }
+        return sent
+    }
+
+    /// Stored readings other than the probes of `waitUntilIngesting`.
+    static func readingsExcludingProbes(_ daemon: DaemonProcess) -> Int {
+        guard let counts = counts(daemon), let reader = try? TwinStoreReader(path: daemon.databasePath) else { return 0 }
+        var probes = 0
+        try? reader.history(asset: "probe", metric: "probe", from: nil, to: nil, limit: nil) { _ in probes += 1 }
+        return counts.readings - probes
+    }
+
+    static func latest(_ daemon: DaemonProcess, _ asset: String) throws -> [String: Reading] {
+        let readings = try TwinStoreReader(path: daemon.databasePath).latest(asset: asset)
+        return Dictionary(readings.map { ($0.metric, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+}
