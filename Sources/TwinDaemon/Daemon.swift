@@ -7,7 +7,9 @@ import TwinStore
 
 /// Wires the configured parts together and runs them until SIGTERM or SIGINT.
 public enum Daemon {
-    public static func run(configuration config: TwinConfiguration, logger: Logger) async throws {
+    /// `configPath` is the file to re-read on SIGHUP, if any.
+    public static func run(configuration config: TwinConfiguration, configPath: String? = nil, logger: Logger)
+        async throws {
         let databaseURL = URL(fileURLWithPath: config.database.path)
         try FileManager.default.createDirectory(at: databaseURL.deletingLastPathComponent(),
                                                 withIntermediateDirectories: true)
@@ -32,6 +34,7 @@ public enum Daemon {
                 .init(service: ingest, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: status),
+                .init(service: ReloadService(configPath: configPath, logger: logger)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

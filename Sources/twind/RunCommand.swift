@@ -49,7 +49,7 @@ struct RunCommand: AsyncParsableCommand {
         LoggingSetup.bootstrap(level: LoggingSetup.level(configuration.logLevel))
         let logger = Logger(label: "twind")
         do {
-            try await Daemon.run(configuration: configuration, logger: logger)
+            try await Daemon.run(configuration: configuration, configPath: config, logger: logger)
         } catch {
             logger.critical("twind stopped on an error", metadata: ["error": "\(error)"])
             throw ExitCode.failure

@@ -70,6 +70,10 @@ final class DaemonProcess: @unchecked Sendable {
         self.process = nil
     }
 
+    func signal(_ signal: Int32) {
+        process?.signal(signal)
+    }
+
     /// For `defer`: SIGKILL without waiting (the child is reaped when this object goes away).
     func kill() {
         process?.signal(SIGKILL)

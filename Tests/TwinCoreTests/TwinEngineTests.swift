@@ -85,7 +85,7 @@ struct TwinEngineTests {
     }
 
     @Test func sameReadingsSameOrderGiveSameState() {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         var readings: [Reading] = []
         for _ in 0..<2_000 {
             let asset = "a\(rng.next() % 7)"
@@ -128,18 +128,5 @@ struct TwinEngineTests {
         let twin = try #require(engine["pump-1"])
         let data = try JSONEncoder().encode(twin)
         #expect(try JSONDecoder().decode(Twin.self, from: data) == twin)
-    }
-}
-
-/// Deterministic generator so a failing case reproduces.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
