@@ -12,6 +12,9 @@ public final class IngestMetrics: Sendable {
     public let lastCommitAt = Atomic<Int64>(0)
     /// Duration of the last commit in microseconds.
     public let lastCommitMicros = Atomic<Int>(0)
+    /// From reading a message off the socket to the end of its batch's commit: the acknowledgement follows
+    /// at once, so this is the ack latency twind adds.
+    public let commitLatency = LatencyHistogram()
     private let quarantinedByReason = Mutex<[QuarantineReason: Int]>([:])
 
     public init() {}

@@ -83,6 +83,7 @@ public final class IngestPipeline: Sendable {
                 batch.snapshots = Self.changedSnapshots(&state, now: now)
                 state.lastSnapshotAt = now
             }
+            let decoded = monotonicNanos()
             do {
                 try store.commit(batch)
                 try store.mergeRecentIfNeeded().map { report in
@@ -101,7 +102,14 @@ public final class IngestPipeline: Sendable {
             metrics.readingsCommitted.add(batch.readings.count, ordering: .relaxed)
             metrics.batchesCommitted.add(1, ordering: .relaxed)
             metrics.lastCommitAt.store(now, ordering: .relaxed)
-            metrics.lastCommitMicros.store(Int((monotonicNanos() - start) / 1_000), ordering: .relaxed)
+            let end = monotonicNanos()
+            let committedAt = unixMillis()
+            metrics.commitLatency.record(messages.map { committedAt - $0.receivedAt })
+            metrics.lastCommitMicros.store(Int((end - start) / 1_000), ordering: .relaxed)
+            logger.trace("batch committed", metadata: [
+                "ingest.batch_messages": "\(messages.count)", "ingest.batch_readings": "\(batch.readings.count)",
+                "ingest.decode_us": "\((decoded - start) / 1_000)", "ingest.commit_us": "\((end - decoded) / 1_000)",
+            ])
         }
     }
 

@@ -24,6 +24,7 @@ struct IngestService: Service {
         logger.info("ingest stopped", metadata: [
             "ingest.messages": "\(pipeline.metrics.messagesReceived.load(ordering: .relaxed))",
             "ingest.readings": "\(pipeline.metrics.readingsCommitted.load(ordering: .relaxed))",
+            "ingest.batches": "\(pipeline.metrics.batchesCommitted.load(ordering: .relaxed))",
         ])
     }
 }

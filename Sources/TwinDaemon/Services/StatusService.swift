@@ -34,7 +34,10 @@ struct StatusService: Service {
                 "ingest.readings": "\(readings)",
                 "ingest.quarantined": "\(metrics.messagesQuarantined.load(ordering: .relaxed))",
                 "twins": "\(pipeline.twinCount)",
+                "ingest.ack_p50_ms": "\(metrics.commitLatency.percentile(50).map(String.init) ?? "-")",
+                "ingest.ack_p99_ms": "\(metrics.commitLatency.percentile(99).map(String.init) ?? "-")",
             ])
+            metrics.commitLatency.reset()
             (lastMessages, lastReadings, lastTime) = (messages, readings, now)
         }
     }
