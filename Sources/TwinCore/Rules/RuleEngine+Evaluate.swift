@@ -1,0 +1,143 @@
+extension RuleEngine {
+    /// Runs the rules and derived metrics that read `reading.metric`.
+    ///
+    /// `twin` is the reading's twin after the reading was applied (derived metrics read its latest values). Appends
+    /// to `transitions` the alerts raised or cleared, and to `derived` the readings of derived metrics and trend
+    /// time-to-limit metrics, which the caller applies and evaluates in turn. A reading of a metric nothing reads
+    /// costs one dictionary lookup; NaN and ±∞ are ignored, and so is a reading older than the twin's latest.
+    public mutating func evaluate(_ reading: Reading, twin: Twin, transitions: inout [AlertTransition],
+                                  derived: inout [Reading]) {
+        guard let hook = hooks[reading.metric], reading.value.isFinite else { return }
+        if !hook.rules.isEmpty {
+            run(hook.rules, reading.value, at: reading.timestamp, twin, &transitions, &derived)
+        }
+        guard !hook.derived.isEmpty else { return }
+        // The twin's latest values are newer than a late reading: computing from them at its time would be wrong.
+        if let latest = twin.metrics[reading.metric], latest.timestamp > reading.timestamp { return }
+        for index in hook.derived {
+            let metric = self.derived[index]
+            guard let value = metric.expression.evaluate(in: twin) else { continue }
+            if metric.emitted {
+                derived.append(Reading(asset: reading.asset, metric: metric.name, timestamp: reading.timestamp,
+                                       value: value))
+            } else if let rules = hooks[metric.name]?.rules {
+                run(rules, value, at: reading.timestamp, twin, &transitions, &derived)
+            }
+        }
+    }
+
+    /// Applies `reading` to `twins`, evaluates it, then applies and evaluates every derived reading it leads to
+    /// (breadth first, so a metric derived from a derived metric sees its input's new value). `derived` receives
+    /// every derived reading that was applied; store them like measured ones.
+    @discardableResult
+    public mutating func process(_ reading: Reading, twins: inout TwinEngine, transitions: inout [AlertTransition],
+                                 derived: inout [Reading]) -> TwinEngine.Outcome {
+        let outcome = twins.apply(reading)
+        guard outcome == .updated else { return outcome }
+        let start = derived.count
+        if let twin = twins[reading.asset] {
+            evaluate(reading, twin: twin, transitions: &transitions, derived: &derived)
+        }
+        var next = start
+        // Each derived metric is emitted at most once per input, and cycles are refused, so this ends; the bound is
+        // only a guard.
+        while next < derived.count, next - start < 10_000 {
+            let item = derived[next]
+            next += 1
+            guard twins.apply(item) == .updated, let twin = twins[item.asset] else { continue }
+            evaluate(item, twin: twin, transitions: &transitions, derived: &derived)
+        }
+        return outcome
+    }
+
+    @inline(__always)
+    private mutating func run(_ ruleIndices: [Int], _ value: Double, at time: Int64, _ twin: Twin,
+                              _ transitions: inout [AlertTransition], _ derived: inout [Reading]) {
+        let a = slotsIndex(twin.asset)
+        for i in ruleIndices {
+            let check = checks[i]
+            if check.hasSelector, !selectors[i].selects(twin.asset, twin, &assets.values[a].globMatch[i]) { continue }
+            let (event, ttl) = check.step(&assets.values[a].slots[i], value, at: time)
+            if let ttl {
+                derived.append(Reading(asset: twin.asset, metric: rules[i].ttlMetric, timestamp: time, value: ttl))
+            }
+            switch event {
+            case .none: break
+            case .raised(let v, let values):
+                transitions.append(rules[i].transition(.raised, asset: twin.asset, at: time, value: v, values))
+            case .cleared(let v, let values):
+                transitions.append(rules[i].transition(.cleared, asset: twin.asset, at: time, value: v, values))
+            }
+        }
+    }
+
+    @inline(__always)
+    private mutating func slotsIndex(_ asset: String) -> Dictionary<String, AssetRules>.Index {
+        if let index = assets.index(forKey: asset) { return index }
+        assets[asset] = AssetRules(ruleCount: rules.count)
+        return assets.index(forKey: asset)!
+    }
+
+    /// Runs the stale rules against every twin at time `now` (Unix ms): raises when a twin (or the rule's metric) has
+    /// had no reading for `after`, clears once it has again. `statuses` receives each twin whose status the stale rules
+    /// now put differently (`offline` past `offline_after`, `stale` past `after`, otherwise `online`); twins no stale
+    /// rule selects are left alone. A `now` earlier than a reading counts as no time passed.
+    public mutating func tick(now: Int64, twins: [String: Twin], transitions: inout [AlertTransition],
+                              statuses: inout [StatusChange]) {
+        guard !staleRules.isEmpty else { return }
+        for asset in twins.keys.sorted() {
+            let twin = twins[asset]!
+            var level: Twin.Status?
+            for i in staleRules {
+                let a = slotsIndex(asset)
+                guard selectors[i].selects(asset, twin, &assets.values[a].globMatch[i]),
+                      case .stale(let rule) = rules[i].spec.kind else { continue }
+                let last = rules[i].spec.metric.map { twin.metrics[$0]?.timestamp ?? twin.firstSeen } ?? twin.lastSeen
+                let age = max(0, now - last)
+                let offline = rule.offlineAfter.map { age >= $0 } ?? false
+                let stale = offline || age >= rule.after
+                let values = MessageTemplate.Values(ageMillis: age)
+                if stale, !assets.values[a].slots[i].active {
+                    assets.values[a].slots[i].active = true
+                    transitions.append(rules[i].transition(.raised, asset: asset, at: now, value: nil, values))
+                } else if !stale, assets.values[a].slots[i].active {
+                    assets.values[a].slots[i].active = false
+                    transitions.append(rules[i].transition(.cleared, asset: asset, at: now, value: nil, values))
+                }
+                assets.values[a].slots[i].offline = offline
+                let mine: Twin.Status = offline ? .offline : (stale ? .stale : .online)
+                level = Self.worse(level, mine)
+            }
+            if let level, level != twin.status { statuses.append(StatusChange(asset: asset, status: level)) }
+        }
+    }
+
+    /// Records maintenance on `asset`: every usage rule counting `counter` (its `counter`, or its name) starts again
+    /// from zero at `time`, and its alert, if raised, clears. Readings older than `time` no longer count for it.
+    public mutating func resetUsage(asset: String, counter: String, at time: Int64) -> [AlertTransition] {
+        var transitions: [AlertTransition] = []
+        for (i, rule) in rules.enumerated() {
+            guard case .usage(let usage) = rule.spec.kind, (usage.counter ?? rule.spec.name) == counter else {
+                continue
+            }
+            let a = slotsIndex(asset)
+            let used = assets.values[a].slots[i].usage
+            assets.values[a].slots[i].usage = 0
+            if assets.values[a].slots[i].lastTime != .min {
+                assets.values[a].slots[i].lastTime = max(assets.values[a].slots[i].lastTime, time)
+            }
+            if assets.values[a].slots[i].active {
+                assets.values[a].slots[i].active = false
+                transitions.append(rule.transition(.cleared, asset: asset, at: time, value: used,
+                                                   .init(limit: usage.every, usage: used)))
+            }
+        }
+        return transitions
+    }
+
+    private static func worse(_ a: Twin.Status?, _ b: Twin.Status) -> Twin.Status {
+        func rank(_ s: Twin.Status) -> Int { s == .offline ? 2 : (s == .stale ? 1 : 0) }
+        guard let a else { return b }
+        return rank(a) >= rank(b) ? a : b
+    }
+}

@@ -1,0 +1,130 @@
+// The parameters of each rule kind (`RuleSpec.Kind`). Durations are in milliseconds.
+
+/// A threshold condition that must hold for `duration` or for `readings` consecutive readings before it raises.
+///
+/// Measured between readings: the first reading beyond the limit starts the run, a reading that is not beyond it
+/// ends the run; the alert clears once a reading is past `condition.clear`.
+public struct Sustained: Sendable, Equatable, Codable {
+    public var condition: Threshold
+    public var duration: Int64?
+    public var readings: Int?
+
+    public init(_ condition: Threshold, duration: Int64? = nil, readings: Int? = nil) {
+        self.condition = condition
+        self.duration = duration
+        self.readings = readings
+    }
+}
+
+/// The change per `per` milliseconds between the oldest and newest reading within `window`.
+///
+/// `above 2 per minute`: raises while the value rises faster than 2 a minute; `below -2`: while it falls faster.
+/// The rate is the alert's value. At most 4,096 readings are kept: a faster series gets a shorter window.
+public struct Rate: Sendable, Equatable, Codable {
+    public var limit: Threshold
+    /// The unit of the rate: 1000 (per second), 60000 (per minute), 3600000 (per hour).
+    public var per: Int64
+    public var window: Int64
+
+    public init(_ limit: Threshold, per: Int64 = 1_000, window: Int64) {
+        self.limit = limit
+        self.per = per
+        self.window = window
+    }
+}
+
+/// A z-score against the rule's own exponentially weighted mean and variance of the series.
+public struct Anomaly: Sendable, Equatable, Codable {
+    public enum Tails: String, Sendable, Equatable, Codable {
+        case both, upper, lower
+    }
+
+    /// Raises when |z| exceeds this (on the chosen tail).
+    public var z: Double
+    /// Clears when |z| falls below this; defaults to `z`.
+    public var clearZ: Double
+    /// Weight of the newest reading in the mean and variance.
+    public var alpha: Double
+    /// Readings folded in before the rule judges any.
+    public var warmup: Int
+    public var tails: Tails
+
+    public init(z: Double = 3, clearZ: Double? = nil, alpha: Double = 0.1, warmup: Int = 30, tails: Tails = .both) {
+        self.z = z
+        self.clearZ = clearZ ?? z
+        self.alpha = alpha
+        self.warmup = warmup
+        self.tails = tails
+    }
+}
+
+/// A least-squares line over the readings within `window`, extrapolated to the time it crosses `limit`.
+///
+/// Raises when the predicted crossing is less than `horizon` away (or the fitted line is already past it), clears
+/// when it is at least `clearHorizon` away or no crossing is predicted. Every prediction is also emitted as a
+/// derived reading `ttlMetric` (seconds to the limit), so it lands in the twin and the history.
+public struct Trend: Sendable, Equatable, Codable {
+    /// Direction and limit; its `clear` level is not used.
+    public var limit: Threshold
+    public var window: Int64
+    public var horizon: Int64
+    public var clearHorizon: Int64
+    /// Readings in the window before the rule predicts anything.
+    public var minPoints: Int
+    /// Readings kept at most; beyond it the oldest go first (the window is then shorter than `window`).
+    public var maxPoints: Int
+    /// Name of the derived time-to-limit metric; nil for `<metric>.ttl_s` (`<rule name>.ttl_s` on an expression).
+    public var ttlMetric: String?
+
+    public init(_ limit: Threshold, window: Int64, horizon: Int64, clearHorizon: Int64? = nil, minPoints: Int = 5,
+                maxPoints: Int = 2_048, ttlMetric: String? = nil) {
+        self.limit = limit
+        self.window = window
+        self.horizon = horizon
+        self.clearHorizon = clearHorizon ?? horizon
+        self.minPoints = minPoints
+        self.maxPoints = maxPoints
+        self.ttlMetric = ttlMetric
+    }
+}
+
+/// No reading for the asset (or, with a metric, for that series) within `after`: checked by `RuleEngine.tick`.
+///
+/// Marks the twin `stale`, and `offline` after `offlineAfter`; both raise and clear at a tick.
+public struct Stale: Sendable, Equatable, Codable {
+    public var after: Int64
+    public var offlineAfter: Int64?
+
+    public init(after: Int64, offlineAfter: Int64? = nil) {
+        self.after = after
+        self.offlineAfter = offlineAfter
+    }
+}
+
+/// A usage counter against a maintenance interval; it raises when the counter reaches `every` and clears when
+/// maintenance resets it (`RuleEngine.resetUsage`).
+public struct Usage: Sendable, Equatable, Codable {
+    public enum Measure: Sendable, Equatable, Codable {
+        /// Hours during which the condition held (judged at each reading, until the next one).
+        case runTime(Threshold)
+        /// The trapezoidal integral of the value over time, in value × `per` (e.g. kW over hours: kWh).
+        case integral(per: Int64)
+        /// Rising edges of the condition (starts, cycles).
+        case cycles(Threshold)
+    }
+
+    public var measure: Measure
+    /// The maintenance interval, in hours for run time, otherwise in the counter's unit.
+    public var every: Double
+    /// The name maintenance events use; nil for the rule's name.
+    public var counter: String?
+    /// A gap between two readings longer than this adds no run time and no integral (the device was off or cut off).
+    public var maxGap: Int64
+
+    public init(_ measure: Measure, every: Double, counter: String? = nil, maxGap: Int64 = 3_600_000) {
+        self.measure = measure
+        self.every = every
+        self.counter = counter
+        self.maxGap = maxGap
+    }
+}
