@@ -6,20 +6,27 @@ public struct IngestBatch: Sendable {
     public var properties: [PropertyUpdate]
     public var quarantine: [QuarantineEntry]
     public var snapshots: [TwinSnapshot]
+    /// Alert transitions, applied in order after the readings.
+    public var alerts: [AlertTransition]
+    /// Maintenance events (received over MQTT), committed with the messages that carried them.
+    public var maintenance: [MaintenanceEvent] = []
 
     public init(
         readings: [Reading] = [],
         properties: [PropertyUpdate] = [],
         quarantine: [QuarantineEntry] = [],
-        snapshots: [TwinSnapshot] = []
+        snapshots: [TwinSnapshot] = [],
+        alerts: [AlertTransition] = []
     ) {
         self.readings = readings
         self.properties = properties
         self.quarantine = quarantine
         self.snapshots = snapshots
+        self.alerts = alerts
     }
 
     public var isEmpty: Bool {
-        readings.isEmpty && properties.isEmpty && quarantine.isEmpty && snapshots.isEmpty
+        readings.isEmpty && properties.isEmpty && quarantine.isEmpty && snapshots.isEmpty && alerts.isEmpty
+            && maintenance.isEmpty
     }
 }

@@ -8,26 +8,40 @@ extension TwinStore {
     /// Readings are idempotent on (asset, metric, timestamp): a redelivered reading is ignored. Latest values and
     /// properties only move forward in time. A NaN reading value violates `NOT NULL` and fails the whole batch (the
     /// decoder quarantines non-finite values before they get here).
-    public func commit(_ batch: IngestBatch) throws {
-        guard !batch.isEmpty else { return }
-        try state.withLock { state in
+    ///
+    /// Alert transitions are applied in order after the readings: `raised` opens an alert unless (asset, rule)
+    /// already has an active one, `cleared` closes the active one if there is one; each change also records an
+    /// event. Transitions that change nothing are ignored and counted, so a redelivered batch or a restarted rule
+    /// engine never duplicates an alert. A batch without alert transitions runs no alert statement.
+    @discardableResult
+    public func commit(_ batch: IngestBatch) throws -> CommitResult {
+        guard !batch.isEmpty else { return CommitResult() }
+        return try state.withLock { state in
             guard !state.isClosed else {
                 throw StoreError(operation: "commit a batch", path: path, reason: "the store is closed")
             }
             var newSeries: [SeriesKey: Int64] = [:]
-            var inserted = 0
+            var result = CommitResult()
             try StoreError.wrapping("commit a batch", path: path) {
                 try database.inTransaction(.immediate) { db in
-                    inserted = try insertReadings(batch.readings, db, known: state.seriesIDs, new: &newSeries)
+                    result.readingsInserted = try insertReadings(
+                        batch.readings,
+                        db,
+                        known: state.seriesIDs,
+                        new: &newSeries
+                    )
                     try upsertProperties(batch.properties, db)
                     try insertQuarantine(batch.quarantine, db)
                     try upsertSnapshots(batch.snapshots, db)
+                    try applyAlertTransitions(batch.alerts, db, into: &result)
+                    for event in batch.maintenance { _ = try insertMaintenance(event, db) }
                     return .commit
                 }
             }
             // Only now: a rolled-back transaction must not leave ids of series that do not exist in the cache.
             state.seriesIDs.merge(newSeries) { old, _ in old }
-            state.recentRows += inserted
+            state.recentRows += result.readingsInserted
+            return result
         }
     }
 

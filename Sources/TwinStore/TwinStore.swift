@@ -21,6 +21,13 @@ import TwinCore
 /// - `quarantine(received_at, topic, reason, payload)`: undecodable messages, `payload` as a BLOB; only the newest
 ///   `quarantineMaxRows` are kept.
 /// - `twin_snapshots(asset, ts, version, state)` (a table): the last saved state of each twin, `state` as JSON text.
+/// - `alerts(id, asset, rule, severity, state, raised_at, cleared_at, acked_at, value, message)`: one row per alert
+///   episode; `state` is `raised`, `acknowledged` or `cleared`; at most one not cleared per (asset, rule); `value`
+///   and `message` are those it was raised with.
+/// - `alert_events(id, alert_id, ts, event, value, message)`: every transition of every alert, `event` being
+///   `raised`, `acknowledged` (no value, no message) or `cleared`.
+/// - `maintenance(id, asset, kind, counter, at, note)`: `kind` is `failure`, `repair`, `service` or `reset`;
+///   `counter` names the usage counter an event (a reset) applies to.
 public final class TwinStore: Sendable {
     public let path: String
     public let configuration: StoreConfiguration

@@ -137,7 +137,7 @@ public final class TwinStoreReader: Sendable {
 
     private static let assetsSQL = "SELECT asset FROM series UNION SELECT asset FROM properties"
 
-    private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
         try StoreError.wrapping(operation, path: path) { try database.read(body) }
     }
 }

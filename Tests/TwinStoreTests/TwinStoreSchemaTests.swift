@@ -10,8 +10,8 @@ struct TwinStoreSchemaTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let store = try TwinStore(path: directory.databasePath)
-        let applied = try store.database.read { try StoreMigrator.migrator.appliedIdentifiers($0) }
-        #expect(applied == ["v1-schema"])
+        let applied = try store.database.read { try StoreMigrator.migrator.completedMigrations($0) }
+        #expect(applied == ["v1-schema", "v2-alerts-maintenance"])
         let objects = try store.rows("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")
             .map { $0[0] as String }
         for name in [

@@ -7,6 +7,9 @@ enum StoreMigrator {
         migrator.registerMigration("v1-schema") { db in
             try db.execute(sql: Schema1.sql)
         }
+        migrator.registerMigration("v2-alerts-maintenance") { db in
+            try db.execute(sql: Schema2.sql)
+        }
         return migrator
     }()
 
