@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Prometheus
 import ServiceLifecycle
 import TwinCore
 import TwinMQTT
@@ -8,40 +9,73 @@ import TwinStore
 /// Wires the configured parts together and runs them until SIGTERM or SIGINT.
 public enum Daemon {
     /// `configPath` is the file to re-read on SIGHUP, if any.
-    public static func run(configuration config: TwinConfiguration, configPath: String? = nil, logger: Logger)
-        async throws {
+    /// `metricsRegistry` is what `GET /metrics` exports (the executable bootstraps swift-metrics with it).
+    public static func run(configuration config: TwinConfiguration, configPath: String? = nil,
+                           metricsRegistry: PrometheusCollectorRegistry? = nil, logger: Logger) async throws {
         let databaseURL = URL(fileURLWithPath: config.database.path)
         try FileManager.default.createDirectory(at: databaseURL.deletingLastPathComponent(),
                                                 withIntermediateDirectories: true)
         let store = try TwinStore(path: config.database.path, configuration: StoreConfiguration(
             mergeThreshold: config.database.mergeThreshold, quarantineMaxRows: config.database.quarantineMaxRows))
         let metrics = IngestMetrics()
+        let rules = try RuleEngine(rules: config.rules, metrics: config.derivedMetrics)
         let pipeline = IngestPipeline(decoder: MessageDecoder(routes: try config.routes(), limits: config.decodeLimits),
-                                      store: store, snapshotIntervalMillis: config.ingest.snapshotIntervalMillis,
-                                      metrics: metrics, logger: logger)
+                                      store: store, rules: rules,
+                                      snapshotIntervalMillis: config.ingest.snapshotIntervalMillis,
+                                      alertTopic: config.alertTopic, metrics: metrics, logger: logger)
         let restored = try pipeline.restore()
         let mqtt = try mqttConfiguration(config)
         logger.info("starting", metadata: [
             "db.path": "\(config.database.path)", "mqtt.broker": "\(config.mqtt.broker)",
             "mqtt.subscriptions": "\(mqtt.subscriptions.joined(separator: " "))", "twins.restored": "\(restored)",
+            "rules.count": "\(config.rules.count)",
         ])
-        let client = MQTTIngestClient(configuration: mqtt, logger: logger)
+        let systemd = SystemdService(notifier: SystemdNotifier(logger: logger), broker: mqtt.url, metrics: metrics,
+                                     pipeline: pipeline, intervalMillis: config.ingest.statusIntervalMillis)
+        let client = MQTTIngestClient(configuration: mqtt, logger: logger, onEvent: systemd.record)
         let ingest = IngestService(client: client, pipeline: pipeline, logger: logger)
         let status = StatusService(metrics: metrics, client: client, pipeline: pipeline,
                                    intervalMillis: config.ingest.statusIntervalMillis, logger: logger)
+        let http = try httpServices(config, pipeline: pipeline, client: client, metrics: metrics,
+                                    registry: metricsRegistry, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
                 .init(service: ingest, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: status),
-                .init(service: ReloadService(configPath: configPath, logger: logger)),
-            ],
+                .init(service: RuleTickService(pipeline: pipeline, logger: logger)),
+                .init(service: ReloadService(configPath: configPath, pipeline: pipeline, logger: logger,
+                                             notifier: systemd.notifier)),
+            ] + systemd.groupServices(heartbeat: { client.loopHeartbeat }, logger: logger) + http,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
         try store.checkpoint()
         try store.close()
         logger.info("stopped")
+    }
+
+    /// The HTTP API as a service of the group, when `http.listen` is set.
+    static func httpServices(_ config: TwinConfiguration, pipeline: IngestPipeline, client: MQTTIngestClient,
+                             metrics: IngestMetrics, registry: PrometheusCollectorRegistry?, logger: Logger) throws
+        -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        guard let settings = config.http else { return [] }
+        var token: String?
+        if let file = settings.tokenFile {
+            guard let data = FileManager.default.contents(atPath: file),
+                  let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+                  !text.isEmpty
+            else {
+                throw ConfigError(file: file, issues: [.init(path: "http.token_file",
+                                                             message: "cannot read a token from \(file)")])
+            }
+            token = text
+        }
+        let api = HTTPAPI(pipeline: pipeline, client: client, metrics: metrics, databasePath: config.database.path,
+                          registry: registry, token: token)
+        logger.info("HTTP API listening", metadata: ["http.address": "\(settings.host):\(settings.port)",
+                                                     "http.token": "\(token == nil ? "none" : "required")"])
+        return [.init(service: api.application(settings, logger: logger))]
     }
 
     /// The MQTT client's settings from the config; the password is read from its file here, never logged.
@@ -68,9 +102,10 @@ public enum Daemon {
     /// The MQTT password from `mqtt.password_file`, or from systemd's `$CREDENTIALS_DIRECTORY/mqtt-password`.
     static func readPassword(_ mqtt: TwinConfiguration.MQTT) throws -> String? {
         var path = mqtt.passwordFile
+        var isCredential = false
         if path == nil, let credentials = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] {
             let candidate = credentials + "/mqtt-password"
-            if FileManager.default.fileExists(atPath: candidate) { path = candidate }
+            if FileManager.default.fileExists(atPath: candidate) { (path, isCredential) = (candidate, true) }
         }
         guard let path else { return nil }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
@@ -78,6 +113,8 @@ public enum Daemon {
             throw ConfigError(file: path, issues: [.init(path: "mqtt.password_file",
                                                          message: "cannot read the password file \(path)")])
         }
-        return text.trimmingCharacters(in: .newlines)
+        let password = text.trimmingCharacters(in: .newlines)
+        // The unit's SetCredential= default when /etc/twind/mqtt-password is missing: a lone newline.
+        return isCredential && password.isEmpty ? nil : password
     }
 }

@@ -19,6 +19,7 @@ final class IngestLoop {
     private let client: MQTTIngestClient
     private let configuration: MQTTConfiguration
     private let sink: @Sendable ([InboundMessage]) throws -> Void
+    private let outbox: (@Sendable () -> [OutboundMessage])?
     private var handle: OpaquePointer?
 
     /// Messages read in the current burst, not yet committed; their PUBACKs sit in libmosquitto's out queue.
@@ -33,13 +34,19 @@ final class IngestLoop {
     private var subscribedReported = false
     private var connected = false
     private var everConnected = false
+    /// libmosquitto's error log lines of this attempt (a failed host name check is only reported there).
+    private var libraryErrors: [String] = []
+    /// OpenSSL's certificate verdict, read when libmosquitto logged an error with the handshake still in hand.
+    private var tlsVerifyResult: Int?
 
     /// Broker must answer CONNECT within this time.
     private static let connackTimeoutMillis: Int64 = 10_000
     /// How long a clean disconnect may take to flush the last acks and the DISCONNECT.
     private static let flushTimeoutMillis: Int64 = 2_000
 
-    init(client: MQTTIngestClient, sink: @escaping @Sendable ([InboundMessage]) throws -> Void) {
+    init(client: MQTTIngestClient, sink: @escaping @Sendable ([InboundMessage]) throws -> Void,
+         outbox: (@Sendable () -> [OutboundMessage])? = nil) {
+        self.outbox = outbox
         self.client = client
         self.configuration = client.configuration
         self.sink = sink
@@ -60,8 +67,10 @@ final class IngestLoop {
         while !client.isStopRequested {
             attempt += 1
             client.emit(.connecting(attempt: attempt))
+            libraryErrors = []
+            tlsVerifyResult = nil
             let rc = Mosquitto.startConnect(handle, configuration, first: attempt == 1)
-            let end = rc == MOSQ_ERR_SUCCESS.rawValue ? session(handle) : .failed(Mosquitto.errorString(rc))
+            let end = rc == MOSQ_ERR_SUCCESS.rawValue ? session(handle) : failed(handle, rc)
             if connected { backoff.reset() }
             connected = false
             client.updateStatistics { $0.isConnected = false }
@@ -70,7 +79,17 @@ final class IngestLoop {
             if client.isStopRequested { return }
             let delay = backoff.next()
             client.emit(.backingOff(millis: delay))
-            client.wake.wait(millis: delay)
+            backOff(millis: delay)
+        }
+    }
+
+    /// Waits `millis` or until woken, beating at least once a second so a watchdog sees the loop alive.
+    private func backOff(millis: Int) {
+        let deadline = monotonicMillis() + Int64(millis)
+        while true {
+            client.beat()
+            let left = deadline - monotonicMillis()
+            if left <= 0 || client.wake.wait(millis: Int(min(left, 1_000))) { return }
         }
     }
 
@@ -81,9 +100,12 @@ final class IngestLoop {
         let idleMillis = Int32(min(1_000, max(100, configuration.keepAlive * 250)))
         let isTLS = configuration.tls != nil
         while true {
+            client.beat()
             if client.isStopRequested { return closeCleanly(handle) }
             let fd = mosquitto_socket(handle)
             guard fd >= 0 else { return .failed("the connection was closed") }
+            // Between batches: every batch read so far is committed, so queued publishes may leave with its acks.
+            publishOutbox(handle)
             // Before the CONNACK a TLS handshake may be pending, during which loop_write does nothing: polling for
             // POLLOUT would spin, so write on a short timer instead.
             let pollWrite = mosquitto_want_write(handle) && (connected || !isTLS)
@@ -121,7 +143,7 @@ final class IngestLoop {
             guard rc == MOSQ_ERR_SUCCESS.rawValue else {
                 // Unacknowledged: the broker redelivers what was read of this burst.
                 discardBatch()
-                return .failed(Mosquitto.errorString(rc))
+                return failed(handle, rc)
             }
             if isBatchFull() { break }
             var probe = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -165,11 +187,27 @@ final class IngestLoop {
         return nil
     }
 
+    /// Queues the outbox's messages (threaded mode: nothing is written before the next `loop_write`).
+    private func publishOutbox(_ handle: OpaquePointer) {
+        guard connected, let outbox else { return }
+        for message in outbox() {
+            let rc = message.payload.withUnsafeBytes { bytes in
+                mosquitto_publish(handle, nil, message.topic, Int32(bytes.count), bytes.baseAddress,
+                                  Int32(message.qos), message.retain)
+            }
+            if rc != MOSQ_ERR_SUCCESS.rawValue {
+                client.logger.warning("could not queue an outgoing message", metadata: [
+                    "mqtt.topic": "\(message.topic)", "mqtt.reason": "\(Mosquitto.errorString(rc))",
+                ])
+            }
+        }
+    }
+
     private func write(_ handle: OpaquePointer) -> End? {
         guard mosquitto_want_write(handle) else { return nil }
         // Each call of packet__write drains what it can; the count only bounds the retries.
         let rc = mosquitto_loop_write(handle, 64)
-        return rc == MOSQ_ERR_SUCCESS.rawValue ? nil : .failed(Mosquitto.errorString(rc))
+        return rc == MOSQ_ERR_SUCCESS.rawValue ? nil : failed(handle, rc)
     }
 
     /// Sends the acks still queued and a DISCONNECT, waiting at most `flushTimeoutMillis`.
@@ -186,6 +224,16 @@ final class IngestLoop {
         }
         client.logger.info("disconnected cleanly")
         return .stopped
+    }
+
+    /// `.failed` with libmosquitto's reason, or for a failed TLS handshake, with what was wrong with it.
+    private func failed(_ handle: OpaquePointer, _ rc: Int32) -> End {
+        guard let tls = configuration.tls, !connected, rc == MOSQ_ERR_TLS.rawValue else {
+            return .failed(Mosquitto.errorString(rc))
+        }
+        return .failed(TLSDiagnosis.reason(host: configuration.host, caFile: tls.caFile,
+                                           verifyResult: TLSDiagnosis.verifyResult(handle) ?? tlsVerifyResult,
+                                           libraryErrors: libraryErrors))
     }
 
     private func discardBatch() {
@@ -214,6 +262,14 @@ final class IngestLoop {
             guard let owner else { return }
             let qos = granted.map { Array(UnsafeBufferPointer(start: $0, count: Int(count))) } ?? []
             Unmanaged<IngestLoop>.fromOpaque(owner).takeUnretainedValue().onSubscribe(mid: mid, granted: qos)
+        }
+        mosquitto_log_callback_set(handle) { handle, owner, level, text in
+            guard let handle, let owner, let text, level == MOSQ_LOG_ERR else { return }
+            let loop = Unmanaged<IngestLoop>.fromOpaque(owner).takeUnretainedValue()
+            if loop.libraryErrors.count < 16 { loop.libraryErrors.append(String(cString: text)) }
+            if loop.configuration.tls != nil, let result = TLSDiagnosis.verifyResult(handle) {
+                loop.tlsVerifyResult = result
+            }
         }
         mosquitto_message_callback_set(handle) { _, owner, message in
             guard let owner, let message else { return }

@@ -15,6 +15,7 @@ public final class MQTTIngestClient: Sendable {
     let wake = WakePipe()
     private let state = Mutex(RunState())
     private let counters = Mutex(MQTTStatistics())
+    private let heartbeat = Atomic<Int>(0)
 
     private struct RunState {
         var stopRequested = false
@@ -37,7 +38,11 @@ public final class MQTTIngestClient: Sendable {
     /// `sink` is called on that thread, one batch at a time; acks for a batch are written only after `sink`
     /// returns normally. Task cancellation calls `stop()`. Throws only if the client cannot be set up (invalid
     /// configuration, unreadable TLS files) or if `run` is called a second time; connection failures are retried.
-    public func run(sink: @escaping @Sendable ([InboundMessage]) throws -> Void) async throws {
+    ///
+    /// `outbox`, when given, is asked for messages to publish whenever the loop is between batches and connected;
+    /// they are queued at QoS 1 and leave with the next write, after the acks of the batches before them.
+    public func run(sink: @escaping @Sendable ([InboundMessage]) throws -> Void,
+                    outbox: (@Sendable () -> [OutboundMessage])? = nil) async throws {
         let stopAlready = try state.withLock { state throws(MQTTError) -> Bool in
             guard !state.started else {
                 throw MQTTError(.alreadyRunning, "run() was called more than once on the same MQTTIngestClient")
@@ -50,7 +55,7 @@ public final class MQTTIngestClient: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let thread = Thread {
                     do throws(MQTTError) {
-                        try IngestLoop(client: self, sink: sink).run()
+                        try IngestLoop(client: self, sink: sink, outbox: outbox).run()
                         continuation.resume()
                     } catch {
                         continuation.resume(throwing: error)
@@ -72,6 +77,16 @@ public final class MQTTIngestClient: Sendable {
 
     public var statistics: MQTTStatistics {
         counters.withLock { $0 }
+    }
+
+    /// Turns of the loop thread so far. It rises at least once a second while the loop is healthy, with or without
+    /// traffic and while backing off, and stands still while the thread is stuck (e.g. in a commit that hangs).
+    public var loopHeartbeat: Int {
+        heartbeat.load(ordering: .relaxed)
+    }
+
+    func beat() {
+        heartbeat.add(1, ordering: .relaxed)
     }
 
     var isStopRequested: Bool {

@@ -23,6 +23,9 @@ struct CheckConfigCommand: ParsableCommand {
                 print("  topic:         \(topic.template)  [\(topic.format.rawValue)] asset=\(topic.asset)")
             }
             print("  subscriptions: \(try config.subscriptions().joined(separator: " "))")
+            for metric in config.derivedMetrics { print("  metric:        \(metric.name) = \(metric.expression)") }
+            for rule in config.rules { print("  rule:          \(rule.name) (\(rule.kind.name), \(rule.severity.rawValue))") }
+            if let http = config.http { print("  http:          \(http.host):\(http.port)") }
         } catch let error as ConfigError {
             printError(error.description)
             throw ExitCode(78)

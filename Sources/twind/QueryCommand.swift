@@ -10,10 +10,11 @@ struct QueryCommand: ParsableCommand {
         discussion: """
             Examples:
               twind query latest --db twind.sqlite
-              twind query history --db twind.sqlite --asset pump-0001 --metric temp --from -1h --format csv
+              twind query history --db twind.sqlite \\
+                  --asset pump-0001 --metric temp --from -1h --format csv
               twind query quarantine --db twind.sqlite --limit 20
             """,
-        subcommands: [LatestQuery.self, HistoryQuery.self, QuarantineQuery.self])
+        subcommands: [LatestQuery.self, HistoryQuery.self, QuarantineQuery.self, AlertsQuery.self])
 }
 
 struct QueryOptions: ParsableArguments {
@@ -23,12 +24,15 @@ struct QueryOptions: ParsableArguments {
     @Option(name: .long, help: "Output format: table, csv, json or jsonl.")
     var format: OutputFormat = .table
 
-    func openReader() throws -> TwinStoreReader {
+    func validate() throws {
         guard FileManager.default.fileExists(atPath: db) else {
             throw ValidationError("no database at \(db): pass --db with the file `twind run` writes "
                                   + "(database.path in its config)")
         }
-        return try TwinStoreReader(path: db)
+    }
+
+    func openReader() throws -> TwinStoreReader {
+        try TwinStoreReader(path: db)
     }
 }
 
@@ -61,7 +65,8 @@ struct HistoryQuery: ParsableCommand {
             --from and --to take \(TimeExpression.help).
 
             Example:
-              twind query history --db twind.sqlite --asset pump-0001 --metric temp --from -1h --to now
+              twind query history --db twind.sqlite \\
+                  --asset pump-0001 --metric temp --from -1h --to now
             """)
 
     @OptionGroup var options: QueryOptions
@@ -109,6 +114,10 @@ struct QuarantineQuery: ParsableCommand {
     @OptionGroup var options: QueryOptions
     @Option(name: .long, help: "At most this many rows.")
     var limit: Int = 100
+
+    func validate() throws {
+        if limit < 1 { throw ValidationError("--limit takes a number of rows, 1 or more") }
+    }
 
     func run() throws {
         let reader = try options.openReader()

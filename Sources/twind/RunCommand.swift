@@ -1,5 +1,7 @@
 import ArgumentParser
 import Logging
+import Metrics
+import Prometheus
 import TwinDaemon
 
 struct RunCommand: AsyncParsableCommand {
@@ -7,11 +9,12 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the daemon: subscribe, decode, update twins, commit to SQLite, acknowledge.",
         discussion: """
-            Runs until SIGTERM or SIGINT, then commits the batch in hand, acknowledges it and exits.
+            Runs until SIGTERM or SIGINT, then commits the batch in hand, acknowledges it and exits. \
             Command-line options override the config file.
 
             Example:
-              twind run --config Config/twind.yaml --broker mqtt://127.0.0.1:1883 --db ./twind.sqlite
+              twind run --config Config/twind.yaml \\
+                  --broker mqtt://127.0.0.1:1883 --db ./twind.sqlite
             """)
 
     @Option(name: .long, help: "The YAML config file.")
@@ -48,8 +51,11 @@ struct RunCommand: AsyncParsableCommand {
         if let logLevel { configuration.logLevel = logLevel }
         LoggingSetup.bootstrap(level: LoggingSetup.level(configuration.logLevel))
         let logger = Logger(label: "twind")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         do {
-            try await Daemon.run(configuration: configuration, configPath: config, logger: logger)
+            try await Daemon.run(configuration: configuration, configPath: config, metricsRegistry: registry,
+                                 logger: logger)
         } catch {
             logger.critical("twind stopped on an error", metadata: ["error": "\(error)"])
             throw ExitCode.failure

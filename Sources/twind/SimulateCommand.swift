@@ -7,12 +7,14 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Publish a simulated fleet of pumps (temp, pressure, vibration, current) at QoS 1.",
         discussion: """
-            Every message is published at QoS 1 and counted as sent only when the broker acknowledged it.
+            Every message is published at QoS 1 and counted as sent only when the broker acknowledged it. \
             One pump in ten wears out: its vibration and temperature creep up.
 
             Examples:
-              twind simulate --broker mqtt://127.0.0.1:1883 --assets 50 --rate 200 --duration 30
-              twind simulate --broker mqtt://127.0.0.1:1883 --assets 1000 --rate 0 --count 200000
+              twind simulate --broker mqtt://127.0.0.1:1883 \\
+                  --assets 50 --rate 200 --duration 30
+              twind simulate --broker mqtt://127.0.0.1:1883 \\
+                  --assets 1000 --rate 0 --count 200000
             """)
 
     @Option(name: .long, help: "Broker URL, mqtt://HOST[:PORT].")
@@ -31,6 +33,8 @@ struct SimulateCommand: ParsableCommand {
     var badEvery: Int?
     @Option(name: .long, help: "Seed of the fleet's random walk (same seed, same values).")
     var seed: UInt64 = 1
+    @Option(name: .long, help: "Faults to grow, comma-separated: bearing-wear, overheat, sensor-dropout, stuck-sensor, drift. Scenario k runs on the pumps whose number ends in 4+k.")
+    var scenario: String?
     @Flag(name: .long, help: "Print nothing but the final line.")
     var quiet = false
 
@@ -47,6 +51,19 @@ struct SimulateCommand: ParsableCommand {
             throw ValidationError("say when to stop: --duration SECONDS or --count MESSAGES (or both)")
         }
         if let badEvery, badEvery < 2 { throw ValidationError("--bad-every takes 2 or more, e.g. --bad-every 100") }
+        _ = try scenarios()
+    }
+
+    func scenarios() throws -> [FleetModel.Scenario] {
+        guard let scenario else { return [] }
+        return try scenario.split(separator: ",").map { name in
+            guard let value = FleetModel.Scenario(rawValue: String(name)) else {
+                let known = FleetModel.Scenario.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--scenario '\(name)' is unknown: use one or more of \(known), "
+                                      + "e.g. --scenario bearing-wear,overheat")
+            }
+            return value
+        }
     }
 
     func run() throws {
@@ -56,6 +73,7 @@ struct SimulateCommand: ParsableCommand {
         options.format = FleetModel.Format(rawValue: format) ?? .json
         options.badEvery = badEvery
         options.seed = seed
+        options.scenarios = try scenarios()
         let quiet = self.quiet
         let result = try FleetSimulator(options: options).run { progress in
             guard !quiet else { return }

@@ -10,5 +10,6 @@ struct Twind: AsyncParsableCommand {
             the README (twin/<asset>/telemetry with a JSON object is the simplest), then look at the twins with
             `twind query latest --db twind.sqlite`.
             """,
-        subcommands: [RunCommand.self, CheckConfigCommand.self, QueryCommand.self, SimulateCommand.self])
+        subcommands: [RunCommand.self, CheckConfigCommand.self, QueryCommand.self, AlertsCommand.self, ReplayCommand.self,
+                      SimulateCommand.self])
 }

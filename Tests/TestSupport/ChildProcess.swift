@@ -19,10 +19,12 @@ public final class ChildProcess: @unchecked Sendable {
         self.pid = pid
     }
 
-    /// Starts `executable`; stdout and stderr are appended to `outputPath` (or discarded).
-    public static func spawn(_ executable: String, arguments: [String], outputPath: String? = nil) throws
-        -> ChildProcess {
-        ChildProcess(pid: try TestSupport.spawn(executable, arguments: arguments, outputPath: outputPath))
+    /// Starts `executable`; stdout and stderr are appended to `outputPath` (or discarded). `environment` replaces
+    /// the inherited one when given.
+    public static func spawn(_ executable: String, arguments: [String], outputPath: String? = nil,
+                             environment: [String: String]? = nil) throws -> ChildProcess {
+        ChildProcess(pid: try TestSupport.spawn(executable, arguments: arguments, outputPath: outputPath,
+                                                environment: environment))
     }
 
     public var isRunning: Bool { exitStatus == nil }
@@ -55,7 +57,8 @@ public final class ChildProcess: @unchecked Sendable {
     }
 }
 
-func spawn(_ executable: String, arguments: [String], outputPath: String? = nil) throws -> pid_t {
+func spawn(_ executable: String, arguments: [String], outputPath: String? = nil,
+           environment: [String: String]? = nil) throws -> pid_t {
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
@@ -76,7 +79,14 @@ func spawn(_ executable: String, arguments: [String], outputPath: String? = nil)
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var pid: pid_t = 0
-    let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+    let rc: Int32
+    if let environment {
+        var envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        rc = posix_spawn(&pid, executable, &actions, &attributes, argv, &envp)
+    } else {
+        rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+    }
     guard rc == 0 else { throw BrokerError("cannot start \(executable): \(String(cString: strerror(rc)))") }
     return pid
 }

@@ -109,7 +109,7 @@ struct InfluxDecodingTests {
 
     @Test func integersBeyondDoublePrecisionRound() {
         #expect(influx.decode("influx/m1", "m v=9007199254740993i,u=18446744073709551615u").values
-            == ["m.v": 9_007_199_254_740_992, "m.u": 18_446_744_073_709_551_615])
+            == ["m.v": 9_007_199_254_740_992, "m.u": 18_446_744_073_709_551_616])
         #expect(influx.decode("influx/m1", "m v=-9223372036854775808i").values == ["m.v": -9_223_372_036_854_775_808])
         #expect(influx.decode("influx/m1", "m v=9223372036854775808i").reason == .invalidPayload)
     }

@@ -15,7 +15,8 @@ struct TwinConfigurationTests {
         #expect(config.database.path == defaults.database.path)
         #expect(config.ingest.retentionMillis == 30 * 86_400_000)
         #expect(config.topics.map(\.template) == TwinConfiguration.defaultTopics.map(\.template))
-        #expect(try config.subscriptions() == ["twin/+/telemetry", "twin/+/telemetry/+", "twin/+/senml"])
+        #expect(try config.subscriptions() == ["twin/+/telemetry", "twin/+/telemetry/+", "twin/+/senml",
+                                              "twin/+/maintenance", "twin/+/alerts/ack"])
     }
 
     @Test func emptyFileGivesDefaults() throws {
@@ -81,7 +82,7 @@ struct TwinConfigurationTests {
                 asset: "{site}.{asset}"
             """
         let config = try TwinConfiguration.parse(yaml: good)
-        #expect(try config.subscriptions() == ["plant/+/+/+/+"])
+        #expect(try config.subscriptions() == ["plant/+/+/+/+", "twin/+/maintenance", "twin/+/alerts/ack"])
         let bad = good.replacingOccurrences(of: "{site}.{asset}", with: "{plant}.{asset}")
         let error = try #require(throws: ConfigError.self) { try TwinConfiguration.parse(yaml: bad) }
         #expect(error.issues.map(\.path) == ["topics[0].template"])

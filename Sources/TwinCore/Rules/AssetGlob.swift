@@ -1,13 +1,13 @@
 /// A shell-style pattern over asset ids: `*` matches any run of characters (none included), `?` exactly one.
-struct AssetGlob: Sendable, Equatable {
+public struct AssetGlob: Sendable, Equatable {
     private let pattern: [UInt8]
 
-    init(_ pattern: String) {
+    public init(_ pattern: String) {
         self.pattern = Array(pattern.utf8)
     }
 
     /// Iterative wildcard matching with one backtrack point: linear in practice, no allocation beyond the id's bytes.
-    func matches(_ asset: String) -> Bool {
+    public func matches(_ asset: String) -> Bool {
         var asset = asset
         return asset.withUTF8 { text in
             var p = 0, t = 0

@@ -1,5 +1,6 @@
 import Foundation
 import TwinCore
+import TwinMQTT
 import Yams
 
 extension TwinConfiguration {
@@ -32,7 +33,9 @@ extension TwinConfiguration {
     }
 
     private mutating func read(_ root: Node, _ r: inout ConfigReader) {
-        guard let top = r.mapping(root, "", allowed: ["mqtt", "topics", "database", "ingest", "log"]) else { return }
+        guard let top = r.mapping(root, "", allowed: [
+            "mqtt", "topics", "database", "ingest", "log", "rules", "metrics", "http", "alerts",
+        ]) else { return }
         if let m = r.mapping(top["mqtt"], "mqtt", allowed: [
             "broker", "client_id", "clean_session", "keepalive", "protocol", "username", "password_file", "tls",
             "batch", "reconnect",
@@ -44,6 +47,7 @@ extension TwinConfiguration {
         }
         if let m = r.mapping(top["database"], "database", allowed: ["path", "merge_threshold", "quarantine_max_rows"]) {
             database.path = r.string(m["path"], "database.path", default: database.path)
+            if database.path.isEmpty { r.fail("database.path", "expected a file path, got nothing", m["path"]) }
             database.mergeThreshold = r.int(m["merge_threshold"], "database.merge_threshold",
                                             default: database.mergeThreshold, range: 1_000...100_000_000)
             database.quarantineMaxRows = r.int(m["quarantine_max_rows"], "database.quarantine_max_rows",
@@ -66,6 +70,11 @@ extension TwinConfiguration {
         if let m = r.mapping(top["log"], "log", allowed: ["level"]) {
             logLevel = r.oneOf(m["level"], "log.level", ["trace", "debug", "info", "notice", "warning", "error"],
                                default: logLevel)
+        }
+        readRules(rules: top["rules"], metrics: top["metrics"], &r)
+        readHTTP(top["http"], &r)
+        if let m = r.mapping(top["alerts"], "alerts", allowed: ["topic"]) {
+            alertTopic = r.string(m["topic"], "alerts.topic", default: alertTopic)
         }
     }
 
@@ -97,6 +106,12 @@ extension TwinConfiguration.MQTT {
         broker = r.string(m["broker"], "mqtt.broker", default: broker)
         if !(broker.hasPrefix("mqtt://") || broker.hasPrefix("mqtts://")) {
             r.fail("mqtt.broker", "expected mqtt://HOST[:PORT] or mqtts://HOST[:PORT], got \"\(broker)\"", m["broker"])
+        } else {
+            do {
+                _ = try MQTTConfiguration(url: broker, clientID: "check", subscriptions: [])
+            } catch {
+                r.fail("mqtt.broker", "\(error)", m["broker"])
+            }
         }
         clientID = r.string(m["client_id"], "mqtt.client_id", default: clientID)
         if clientID.isEmpty || clientID.utf8.count > 23 * 10 {
@@ -113,6 +128,9 @@ extension TwinConfiguration.MQTT {
             tlsCertFile = r.string(tls["cert_file"], "mqtt.tls.cert_file")
             tlsKeyFile = r.string(tls["key_file"], "mqtt.tls.key_file")
             if tlsCAFile == nil { r.fail("mqtt.tls.ca_file", "missing; TLS needs the CA certificate file", m["tls"]) }
+            if broker.hasPrefix("mqtt://") {
+                r.fail("mqtt.tls", "TLS settings need an mqtts:// broker URL (mqtt.broker is \(broker))", m["tls"])
+            }
             if (tlsCertFile == nil) != (tlsKeyFile == nil) {
                 r.fail("mqtt.tls", "cert_file and key_file go together: give both or neither", m["tls"])
             }

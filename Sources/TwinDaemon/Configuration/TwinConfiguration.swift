@@ -48,6 +48,14 @@ public struct TwinConfiguration: Sendable {
     public var database = Database()
     public var ingest = Ingest()
     public var logLevel = "info"
+    /// Where alert changes are published (`{asset}` is filled in); empty: not published.
+    public var alertTopic = "twin/{asset}/alerts"
+    /// The HTTP API; nil (the default) keeps it off.
+    public var http: HTTPSettings?
+    /// Predictive-maintenance rules (`rules:`), in config order.
+    public var rules: [RuleSpec] = []
+    /// Derived metrics (`metrics:`), in config order.
+    public var derivedMetrics: [DerivedMetricSpec] = []
 
     public init() {}
 
@@ -62,10 +70,12 @@ public struct TwinConfiguration: Sendable {
         try topics.map { try Route(template: $0.template, format: $0.format, asset: $0.asset, metric: $0.metric) }
     }
 
-    /// The MQTT topic filters to subscribe to, one per template, without repeats.
+    /// The MQTT topic filters to subscribe to, one per template, then the control topics (maintenance events,
+    /// alert acknowledgements), without repeats.
     public func subscriptions() throws -> [String] {
         var seen = Set<String>()
-        return try topics.map { try TopicTemplate($0.template).subscriptionFilter }.filter { seen.insert($0).inserted }
+        let telemetry = try topics.map { try TopicTemplate($0.template).subscriptionFilter }
+        return (telemetry + ControlMessage.subscriptions).filter { seen.insert($0).inserted }
     }
 
     public var decodeLimits: DecodeLimits {

@@ -5,15 +5,18 @@ import TwinCore
 import TwinMQTT
 import TwinStore
 
-/// Turns one batch of MQTT messages into committed state: decode, apply to the twins, and write readings,
-/// properties, quarantined messages and due snapshots in one transaction.
+/// Turns one batch of MQTT messages into committed state: decode, apply to the twins, run the rules, and write
+/// readings (measured and derived), properties, alert changes, maintenance events, quarantined messages and due
+/// snapshots in one transaction.
 ///
 /// `process` returns only after the commit, so the MQTT loop acknowledges nothing that is not on disk. If the
-/// commit fails, the twins are reloaded from the database (which still holds the state before the batch) and the
-/// error is rethrown, so the broker redelivers the batch to a twin state that never saw it.
+/// commit fails, twins and rule state are reloaded from the database (which still holds the state before the batch)
+/// and the error is rethrown, so the broker redelivers the batch to a state that never saw it. Alert announcements
+/// wait in an outbox until the commit succeeded.
 public final class IngestPipeline: Sendable {
-    private struct State {
+    struct State {
         var engine = TwinEngine()
+        var rules: RuleEngine
         var quarantineLog: QuarantineLog
         var lastSnapshotAt: Int64 = 0
         /// Version of each twin as of its last snapshot, so only changed twins are written again.
@@ -21,31 +24,24 @@ public final class IngestPipeline: Sendable {
     }
 
     private let decoder: MessageDecoder
-    private let store: TwinStore
+    let store: TwinStore
     private let snapshotInterval: Int64
-    private let logger: Logger
-    private let state: Mutex<State>
+    private let alertTopic: String
+    let logger: Logger
+    let state: Mutex<State>
+    private let outbox = Mutex<[OutboundMessage]>([])
     public let metrics: IngestMetrics
 
-    public init(decoder: MessageDecoder, store: TwinStore, snapshotIntervalMillis: Int64, metrics: IngestMetrics,
-                logger: Logger) {
+    public init(decoder: MessageDecoder, store: TwinStore, rules: RuleEngine? = nil, snapshotIntervalMillis: Int64,
+                alertTopic: String = "twin/{asset}/alerts", metrics: IngestMetrics, logger: Logger) {
         self.decoder = decoder
         self.store = store
         self.snapshotInterval = snapshotIntervalMillis
+        self.alertTopic = alertTopic
         self.metrics = metrics
         self.logger = logger
-        self.state = Mutex(State(quarantineLog: QuarantineLog(logger: logger)))
-    }
-
-    /// Rebuilds every twin from its last snapshot, then brings latest values forward from `twin_latest`.
-    /// Returns the number of twins restored.
-    @discardableResult
-    public func restore() throws -> Int {
-        try state.withLock { state in
-            state.engine = try Self.loadEngine(from: store)
-            state.snapshotVersions = state.engine.twins.mapValues(\.version)
-            return state.engine.twins.count
-        }
+        let rules = rules ?? (try? RuleEngine(rules: [])) ?? { fatalError("an empty rule set is always valid") }()
+        self.state = Mutex(State(rules: rules, quarantineLog: QuarantineLog(logger: logger)))
     }
 
     /// A copy of one twin's live state.
@@ -55,27 +51,58 @@ public final class IngestPipeline: Sendable {
 
     public var twinCount: Int { state.withLock { $0.engine.twins.count } }
 
+    /// Copies of every live twin, sorted by asset.
+    public func allTwins() -> [Twin] {
+        state.withLock { $0.engine.twins.values.sorted { $0.asset < $1.asset } }
+    }
+
+    /// Messages to publish (alert changes), in order; the MQTT loop takes them after each commit.
+    public func drainOutbox() -> [OutboundMessage] {
+        outbox.withLock { queue in
+            defer { queue.removeAll() }
+            return queue
+        }
+    }
+
     /// Decodes, applies and commits one batch; throws if the commit failed (nothing of the batch is then kept).
     public func process(_ messages: [InboundMessage]) throws {
         try state.withLock { state in
             let start = monotonicNanos()
             var batch = IngestBatch()
+            var acknowledgements: [Int64] = []
             batch.readings.reserveCapacity(messages.count * 4)
             for message in messages {
+                if let control = ControlMessage.parse(topic: message.topic, payload: message.payload,
+                                                      receivedAt: message.receivedAt) {
+                    switch control {
+                    case .success(.maintenance(let event)):
+                        batch.maintenance.append(event)
+                        if event.kind == .reset || event.kind == .service || event.kind == .repair,
+                           let counter = event.counter {
+                            batch.alerts += state.rules.resetUsage(asset: event.asset, counter: counter,
+                                                                   at: event.timestamp)
+                        }
+                    case .success(.acknowledge(let id)):
+                        acknowledgements.append(id)
+                    case .failure(let error):
+                        quarantine(message, .invalidPayload, error.detail, &batch, &state)
+                    }
+                    continue
+                }
                 let result = message.payload.withUnsafeBytes {
                     decoder.decode(topic: message.topic, payload: $0, receivedAt: message.receivedAt)
                 }
                 switch result {
                 case .decoded(let readings, let properties):
-                    for reading in readings { state.engine.apply(reading) }
                     for property in properties { state.engine.apply(property) }
-                    batch.readings.append(contentsOf: readings)
                     batch.properties.append(contentsOf: properties)
+                    for reading in readings {
+                        state.rules.process(reading, twins: &state.engine, transitions: &batch.alerts,
+                                            derived: &batch.readings)
+                        batch.readings.append(reading)
+                    }
                 case .quarantined(let reason, let detail):
-                    batch.quarantine.append(QuarantineEntry(receivedAt: message.receivedAt, topic: message.topic,
-                                                            reason: reason.rawValue, payload: message.payload))
-                    metrics.countQuarantined(reason)
-                    state.quarantineLog.record(reason, topic: message.topic, detail: detail, now: message.receivedAt)
+                    quarantine(message, reason, detail, &batch, &state)
                 }
             }
             let now = unixMillis()
@@ -84,28 +111,12 @@ public final class IngestPipeline: Sendable {
                 state.lastSnapshotAt = now
             }
             let decoded = monotonicNanos()
-            do {
-                try store.commit(batch)
-                try store.mergeRecentIfNeeded().map { report in
-                    logger.debug("merged recent readings", metadata: ["store.merge": "\(report)"])
-                }
-            } catch {
-                metrics.commitFailures.add(1, ordering: .relaxed)
-                logger.error("commit failed; the batch stays unacknowledged and will be redelivered", metadata: [
-                    "store.error": "\(error)", "ingest.batch_messages": "\(messages.count)",
-                ])
-                state.engine = (try? Self.loadEngine(from: store)) ?? TwinEngine()
-                state.snapshotVersions = state.engine.twins.mapValues(\.version)
-                throw error
-            }
-            metrics.messagesReceived.add(messages.count, ordering: .relaxed)
-            metrics.readingsCommitted.add(batch.readings.count, ordering: .relaxed)
-            metrics.batchesCommitted.add(1, ordering: .relaxed)
-            metrics.lastCommitAt.store(now, ordering: .relaxed)
+            try commit(batch, &state, messages: messages.count)
+            for id in acknowledgements { try acknowledge(alert: id, at: now) }
             let end = monotonicNanos()
             let committedAt = unixMillis()
-            metrics.commitLatency.record(messages.map { committedAt - $0.receivedAt })
-            metrics.lastCommitMicros.store(Int((end - start) / 1_000), ordering: .relaxed)
+            metrics.didCommit(messages: messages.count, readings: batch.readings.count, at: committedAt,
+                              durationNanos: end - start, latencies: messages.map { committedAt - $0.receivedAt })
             logger.trace("batch committed", metadata: [
                 "ingest.batch_messages": "\(messages.count)", "ingest.batch_readings": "\(batch.readings.count)",
                 "ingest.decode_us": "\((decoded - start) / 1_000)", "ingest.commit_us": "\((end - decoded) / 1_000)",
@@ -113,37 +124,68 @@ public final class IngestPipeline: Sendable {
         }
     }
 
-    /// Writes a snapshot of every twin that changed since its last one (used at shutdown).
-    public func snapshotNow() throws {
+    /// Runs the time-driven rules (stale assets) at `now` and commits what they changed.
+    public func tick(now: Int64) throws {
         try state.withLock { state in
-            let snapshots = Self.changedSnapshots(&state, now: unixMillis())
-            if !snapshots.isEmpty { try store.commit(IngestBatch(snapshots: snapshots)) }
+            var batch = IngestBatch()
+            var statuses: [RuleEngine.StatusChange] = []
+            state.rules.tick(now: now, twins: state.engine.twins, transitions: &batch.alerts, statuses: &statuses)
+            for change in statuses { state.engine.setStatus(change.status, of: change.asset) }
+            guard !batch.alerts.isEmpty else { return }
+            try commit(batch, &state, messages: 0)
         }
     }
 
-    private static func changedSnapshots(_ state: inout State, now: Int64) -> [TwinSnapshot] {
+    /// Acknowledges an alert (from MQTT or HTTP) and announces the change.
+    @discardableResult
+    public func acknowledge(alert id: Int64, at time: Int64) throws -> StoredAlert? {
+        guard let alert = try store.acknowledgeAlert(id: id, at: time) else { return nil }
+        if alert.state == .acknowledged, !alertTopic.isEmpty,
+           let data = try? JSONEncoder.snakeCase.encode(AlertPublication(alert, event: "acknowledged")) {
+            let topic = alertTopic.replacingOccurrences(of: "{asset}", with: alert.asset)
+            outbox.withLock { $0.append(OutboundMessage(topic: topic, payload: Array(data))) }
+        }
+        return alert
+    }
+
+    private func quarantine(_ message: InboundMessage, _ reason: QuarantineReason, _ detail: String,
+                            _ batch: inout IngestBatch, _ state: inout State) {
+        batch.quarantine.append(QuarantineEntry(receivedAt: message.receivedAt, topic: message.topic,
+                                                reason: reason.rawValue, payload: message.payload))
+        metrics.countQuarantined(reason)
+        state.quarantineLog.record(reason, topic: message.topic, detail: detail, now: message.receivedAt)
+    }
+
+    private func commit(_ batch: IngestBatch, _ state: inout State, messages: Int) throws {
+        do {
+            let result = try store.commit(batch)
+            for alert in result.alerts {
+                logger.notice("alert \(alert.state == .cleared ? "cleared" : "raised")", metadata: [
+                    "alert.id": "\(alert.id)", "alert.asset": "\(alert.asset)", "alert.rule": "\(alert.rule)",
+                    "alert.severity": "\(alert.severity.rawValue)", "alert.message": "\(alert.message)",
+                ])
+            }
+            let announcements = AlertPublication.messages(for: result, topicTemplate: alertTopic)
+            if !announcements.isEmpty { outbox.withLock { $0 += announcements } }
+            try store.mergeRecentIfNeeded().map { report in
+                logger.debug("merged recent readings", metadata: ["store.merge": "\(report)"])
+            }
+        } catch {
+            metrics.didFailCommit()
+            logger.error("commit failed; the batch stays unacknowledged and will be redelivered", metadata: [
+                "store.error": "\(error)", "ingest.batch_messages": "\(messages)",
+            ])
+            reload(&state)
+            throw error
+        }
+    }
+}
+
+extension JSONEncoder {
+    static var snakeCase: JSONEncoder {
         let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = .sortedKeys
-        var snapshots: [TwinSnapshot] = []
-        for (asset, twin) in state.engine.twins where state.snapshotVersions[asset] != twin.version {
-            guard let data = try? encoder.encode(twin) else { continue }
-            snapshots.append(TwinSnapshot(asset: asset, timestamp: now, version: twin.version, state: Array(data)))
-            state.snapshotVersions[asset] = twin.version
-        }
-        return snapshots
-    }
-
-    private static func loadEngine(from store: TwinStore) throws -> TwinEngine {
-        var engine = TwinEngine()
-        let decoder = JSONDecoder()
-        for snapshot in try store.loadSnapshots() {
-            if let twin = try? decoder.decode(Twin.self, from: Data(snapshot.state)) { engine.restore(twin) }
-        }
-        // Readings committed after the last snapshot: their latest values are in twin_latest.
-        for reading in try store.latestValues() {
-            let known = engine[reading.asset]?.metrics[reading.metric]?.timestamp ?? Int64.min
-            if reading.timestamp > known { engine.apply(reading) }
-        }
-        return engine
+        return encoder
     }
 }

@@ -12,7 +12,8 @@ struct IngestService: Service {
     func run() async throws {
         let pipeline = self.pipeline
         try await withGracefulShutdownHandler {
-            try await client.run { messages in try pipeline.process(messages) }
+            try await client.run(sink: { messages in try pipeline.process(messages) },
+                                 outbox: { pipeline.drainOutbox() })
         } onGracefulShutdown: { [client] in
             client.stop()
         }

@@ -7,6 +7,23 @@ public struct FleetModel: Sendable {
         case json, senml, number
     }
 
+    /// A fault grown on some pumps, starting after `onset` messages of that pump.
+    public enum Scenario: String, Sendable, CaseIterable {
+        /// Vibration trends upwards, temperature follows.
+        case bearingWear = "bearing-wear"
+        /// Temperature climbs fast.
+        case overheat
+        /// The pump stops publishing.
+        case sensorDropout = "sensor-dropout"
+        /// Pressure freezes at one value.
+        case stuckSensor = "stuck-sensor"
+        /// Pressure creeps away slowly.
+        case drift
+    }
+
+    /// Messages of a pump before its fault starts (lets the rules warm up).
+    public static let onset = 30
+
     struct Pump: Sendable {
         var temp: Double
         var pressure: Double
@@ -14,6 +31,8 @@ public struct FleetModel: Sendable {
         var current: Double
         /// Vibration growth per message for a degrading pump, 0 for a healthy one.
         var wear: Double
+        var scenario: Scenario?
+        var step = 0
         var lastTimestamp: Int64 = 0
     }
 
@@ -23,13 +42,19 @@ public struct FleetModel: Sendable {
     private var rng: SplitMix64
     private var next = 0
 
-    public init(assets: Int, format: Format = .json, assetPrefix: String = "pump-", seed: UInt64 = 1) {
+    /// Without scenarios one pump in ten (pump-0004, pump-0014, …) wears slowly. With them, scenario k runs on the
+    /// pumps whose number ends in 4 + k (bearing-wear on pump-0004, overheat on pump-0005, …), the rest are healthy.
+    public init(assets: Int, format: Format = .json, assetPrefix: String = "pump-", seed: UInt64 = 1,
+                scenarios: [Scenario] = []) {
         self.assetPrefix = assetPrefix
         self.format = format
         var rng = SplitMix64(seed: seed)
         pumps = (0..<assets).map { index in
-            Pump(temp: 55 + rng.unit() * 10, pressure: 1.8 + rng.unit() * 0.4, vibration: 0.02 + rng.unit() * 0.01,
-                 current: 10 + rng.unit() * 4, wear: index % 10 == 3 ? 0.000_2 : 0)
+            let slot = index % 10 - 3
+            let scenario = scenarios.indices.contains(slot) ? scenarios[slot] : nil
+            return Pump(temp: 55 + rng.unit() * 10, pressure: 1.8 + rng.unit() * 0.4,
+                        vibration: 0.02 + rng.unit() * 0.01, current: 10 + rng.unit() * 4,
+                        wear: scenarios.isEmpty && index % 10 == 3 ? 0.000_2 : 0, scenario: scenario)
         }
         self.rng = rng
     }
@@ -49,10 +74,28 @@ public struct FleetModel: Sendable {
         let index = next
         next = (next + 1) % pumps.count
         var pump = pumps[index]
+        pump.step += 1
+        let faulty = pump.step > Self.onset ? pump.scenario : nil
+        if faulty == .sensorDropout && pump.step > Self.onset + 20 {
+            pumps[index] = pump
+            return []
+        }
         pump.temp += (rng.unit() - 0.5) * 0.4 + pump.wear * 20
-        pump.pressure += (rng.unit() - 0.5) * 0.02
+        let pressureNoise = (rng.unit() - 0.5) * 0.02
+        if faulty != .stuckSensor { pump.pressure += pressureNoise }
         pump.vibration = max(0.001, pump.vibration + (rng.unit() - 0.5) * 0.002 + pump.wear)
         pump.current += (rng.unit() - 0.5) * 0.1
+        switch faulty {
+        case .bearingWear:
+            pump.vibration += 0.000_6
+            pump.temp += 0.01
+        case .overheat:
+            pump.temp += 0.25
+        case .drift:
+            pump.pressure += 0.002
+        case .sensorDropout, .stuckSensor, nil:
+            break
+        }
         pump.lastTimestamp = max(now, pump.lastTimestamp + 1)
         pumps[index] = pump
         let asset = assetID(index)

@@ -17,6 +17,7 @@ public struct FleetSimulator: Sendable {
         public var clientID = "twind-simulate-\(getpid())"
         public var maxInFlight = 1_000
         public var seed: UInt64 = 1
+        public var scenarios: [FleetModel.Scenario] = []
 
         public init(broker: String, assets: Int, rate: Double) {
             self.broker = broker
@@ -44,7 +45,8 @@ public struct FleetSimulator: Sendable {
         let publisher = try MQTTPublisher(configuration: mqtt, maxInFlight: options.maxInFlight)
         try publisher.connect(timeout: .seconds(10))
         defer { publisher.disconnect() }
-        var model = FleetModel(assets: options.assets, format: options.format, seed: options.seed)
+        var model = FleetModel(assets: options.assets, format: options.format, seed: options.seed,
+                               scenarios: options.scenarios)
         let start = Date()
         var status = Progress(sent: 0, malformed: 0, elapsedSeconds: 0)
         var lastReport = start

@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+import TwinCore
+
+/// One line of `GET /v1/assets`.
+struct AssetSummary: ResponseEncodable {
+    let asset: String
+    let status: String
+    let lastSeen: Int64
+    let lastSeenTime: String
+    let metrics: Int
+    let version: Int64
+}
+
+struct AssetList: ResponseEncodable {
+    let assets: [AssetSummary]
+}
+
+/// `GET /v1/assets/{asset}`: the whole live twin.
+struct TwinDocument: ResponseEncodable {
+    let twin: Twin
+}
+
+struct HistoryPoint: Encodable {
+    let ts: Int64
+    let value: Double
+}
+
+struct HistoryDocument: ResponseEncodable {
+    let asset: String
+    let metric: String
+    let from: Int64?
+    let to: Int64?
+    let points: [HistoryPoint]
+    /// True when `limit` cut the result short.
+    let truncated: Bool
+}
+
+struct HealthDocument: ResponseEncodable {
+    let status: String
+    let brokerConnected: Bool
+    let lastCommitAgeSeconds: Double?
+    let commitFailures: Int
+    let databaseWritable: Bool
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import TwinCore
+import TwinMQTT
+import TwinStore
+
+/// The HTTP API's routes over the live twins, the database and the metrics.
+struct HTTPAPI: Sendable {
+    let pipeline: IngestPipeline
+    let client: MQTTIngestClient
+    let metrics: IngestMetrics
+    let databasePath: String
+    let registry: PrometheusCollectorRegistry?
+    let token: String?
+
+    /// An `Application` to run as a service of the daemon's group.
+    func application(_ settings: HTTPSettings, logger: Logger) -> some ApplicationProtocol {
+        Application(router: router(), configuration: .init(address: .hostname(settings.host, port: settings.port),
+                                                           serverName: "twind"),
+                    logger: logger)
+    }
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        if let token { router.add(middleware: BearerTokenMiddleware(token: token)) }
+        router.get("healthz") { _, _ in health() }
+        router.get("metrics") { _, _ in prometheusText() }
+        let v1 = router.group("v1")
+        v1.get("assets") { _, _ in assets() }
+        v1.get("assets/{asset}") { _, context in try twin(context.parameters.require("asset")) }
+        v1.get("assets/{asset}/history") { request, context in
+            try history(asset: context.parameters.require("asset"), query: request.uri.queryParameters)
+        }
+        return router
+    }
+
+    func health() -> HealthDocument {
+        let last = metrics.lastCommitAt.load(ordering: .relaxed)
+        let failures = metrics.commitFailures.load(ordering: .relaxed)
+        let connected = client.statistics.isConnected
+        let writable = FileManager.default.isWritableFile(atPath: databasePath)
+        return HealthDocument(status: connected && writable ? "ok" : "degraded", brokerConnected: connected,
+                              lastCommitAgeSeconds: last == 0 ? nil : Double(unixMillis() - last) / 1_000,
+                              commitFailures: failures, databaseWritable: writable)
+    }
+
+    func prometheusText() -> Response {
+        var buffer: [UInt8] = []
+        registry?.emit(into: &buffer)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+    }
+
+    func assets() -> AssetList {
+        AssetList(assets: pipeline.allTwins().map { twin in
+            AssetSummary(asset: twin.asset, status: twin.status.rawValue, lastSeen: twin.lastSeen,
+                         lastSeenTime: RFC3339.string(twin.lastSeen), metrics: twin.metrics.count,
+                         version: twin.version)
+        })
+    }
+
+    func twin(_ asset: String) throws -> TwinDocument {
+        guard let twin = pipeline.twin(asset) else {
+            throw HTTPError(.notFound, message: "no twin for asset '\(asset)'; GET /v1/assets lists them")
+        }
+        return TwinDocument(twin: twin)
+    }
+
+    func history(asset: String, query: Parameters) throws -> HistoryDocument {
+        guard let metric = query["metric"].map(String.init), !metric.isEmpty else {
+            throw HTTPError(.badRequest, message: "give the metric: ?metric=temp")
+        }
+        let now = unixMillis()
+        func time(_ name: String) throws -> Int64? {
+            guard let text = query[Substring(name)] else { return nil }
+            guard let millis = TimeExpression.parse(String(text), now: now) else {
+                throw HTTPError(.badRequest, message: "\(name)='\(text)' is not a time: use \(TimeExpression.help)")
+            }
+            return millis
+        }
+        let from = try time("from")
+        let to = try time("to")
+        if let from, let to, from > to {
+            throw HTTPError(.badRequest, message: "from is after to: the range is empty")
+        }
+        let limit = min(Int(query["limit"].map(String.init) ?? "") ?? 100_000, 1_000_000)
+        guard pipeline.twin(asset)?.metrics[metric] != nil else {
+            throw HTTPError(.notFound, message: "no metric '\(metric)' for asset '\(asset)'")
+        }
+        var points: [HistoryPoint] = []
+        let reader = try TwinStoreReader(path: databasePath)
+        try reader.history(asset: asset, metric: metric, from: from, to: to, limit: limit + 1) {
+            points.append(HistoryPoint(ts: $0.timestamp, value: $0.value))
+        }
+        let truncated = points.count > limit
+        if truncated { points.removeLast() }
+        return HistoryDocument(asset: asset, metric: metric, from: from, to: to, points: points, truncated: truncated)
+    }
+}
+
+/// Requires `Authorization: Bearer <token>` on every route but `/healthz`.
+struct BearerTokenMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let token: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response {
+        if request.uri.path == "/healthz" { return try await next(request, context) }
+        guard let header = request.headers[.authorization], header == "Bearer \(token)" else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"],
+                            message: "send the token from http.token_file as 'Authorization: Bearer <token>'")
+        }
+        return try await next(request, context)
+    }
+}

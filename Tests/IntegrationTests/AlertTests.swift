@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+import TestSupport
+import TwinDaemon
+import TwinMQTT
+import TwinStore
+
+/// Rules and alerts end to end: readings through a real broker raise and clear alerts, which are stored,
+/// published on MQTT, and can be acknowledged over MQTT.
+@Suite(.serialized)
+struct AlertTests {
+    /// The shipped rules, with the stale rule at seconds so a test sees it.
+    static func shippedConfigWithFastStale() throws -> String {
+        let shipped = #filePath.replacingOccurrences(of: "Tests/IntegrationTests/AlertTests.swift",
+                                                     with: "Config/twind.yaml")
+        let yaml = try String(contentsOfFile: shipped, encoding: .utf8)
+        let fast = yaml.replacingOccurrences(of: "stale: { after: 2m, offline_after: 10m }",
+                                             with: "stale: { after: 2s, offline_after: 20s }")
+        // DaemonProcess writes its own mqtt/database/ingest/log keys; keep the shipped alerts, metrics and rules.
+        return String(fast[fast.range(of: "\nalerts:")!.lowerBound...])
+    }
+
+    /// Collects what arrives on `filter`.
+    final class Collector: Sendable {
+        let messages = Mutex<[InboundMessage]>([])
+        let client: MQTTIngestClient
+
+        init(_ broker: MosquittoBroker, filter: String) throws {
+            var configuration = try MQTTConfiguration(url: broker.url, clientID: "it-sub-\(UUID().uuidString.prefix(8))",
+                                                      subscriptions: [filter])
+            configuration.cleanSession = true
+            client = MQTTIngestClient(configuration: configuration, logger: Logger(label: "collector"))
+        }
+
+        func start() {
+            Task { try await self.client.run { batch in self.messages.withLock { $0 += batch } } }
+        }
+
+        var payloads: [[String: Any]] {
+            messages.withLock { $0 }.compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.payload))) as? [String: Any]
+            }
+        }
+    }
+
+    @Test func demoFleetRaisesTheExpectedAlerts() async throws {
+        let broker = try MosquittoBroker.start()
+        let daemon = try DaemonProcess(broker: broker, extraYAML: try Self.shippedConfigWithFastStale())
+        try daemon.start()
+        defer { daemon.kill() }
+        let collector = try Collector(broker, filter: "twin/+/alerts")
+        collector.start()
+        defer { collector.client.stop() }
+        let publisher = try Harness.publisher(broker)
+        defer { publisher.disconnect() }
+        try await Harness.waitUntilIngesting(daemon, publisher)
+
+        var options = FleetSimulator.Options(broker: broker.url, assets: 10, rate: 150)
+        options.durationMillis = 9_000
+        options.scenarios = [.bearingWear, .overheat, .sensorDropout]
+        let result = try await Task.detached { try FleetSimulator(options: options).run() }.value
+        #expect(result.sent > 1_000)
+
+        func active(_ asset: String, _ rule: String) -> Bool {
+            let alerts = (try? TwinStoreReader(path: daemon.databasePath).alerts(activeOnly: true, assetGlob: asset,
+                                                                                  limit: nil)) ?? []
+            return alerts.contains { $0.rule == rule }
+        }
+        try await waitUntil(timeout: .seconds(30)) {
+            active("pump-0005", "hot-bearing") && active("pump-0006", "silent") && active("pump-0004", "vibration-trend")
+        }
+        // The wearing pump's predicted time to the vibration limit is a stored, queryable metric.
+        let ttl = try #require(try Harness.latest(daemon, "pump-0004")["vibration.ttl_s"])
+        #expect(ttl.value >= 0 && ttl.value < 30)
+        // A healthy pump never got hot or silent.
+        #expect(!active("pump-0001", "hot-bearing"))
+        #expect(!active("pump-0001", "silent"))
+        // Every stored alert change was announced on MQTT.
+        try await waitUntil(timeout: .seconds(10)) {
+            collector.payloads.contains { $0["asset"] as? String == "pump-0005" && $0["rule"] as? String == "hot-bearing" }
+        }
+        let announced = collector.payloads.first { $0["asset"] as? String == "pump-0006" && $0["rule"] as? String == "silent" }
+        #expect(announced?["event"] as? String == "raised")
+        #expect(announced?["severity"] as? String == "warning")
+        #expect(try await daemon.stop() == 0)
+    }
+
+    @Test func thresholdRaisesClearsAndIsAcknowledgedOverMQTT() async throws {
+        let broker = try MosquittoBroker.start()
+        let daemon = try DaemonProcess(broker: broker, extraYAML: try Self.shippedConfigWithFastStale())
+        try daemon.start()
+        defer { daemon.kill() }
+        let collector = try Collector(broker, filter: "twin/+/alerts")
+        collector.start()
+        defer { collector.client.stop() }
+        let publisher = try Harness.publisher(broker)
+        defer { publisher.disconnect() }
+        try await Harness.waitUntilIngesting(daemon, publisher)
+
+        let t = Harness.now() - 60_000
+        func temp(_ offset: Int64, _ value: Double) throws {
+            try publisher.publish(topic: "twin/pump-0042/telemetry",
+                                  payload: Array("{\"ts\":\(t + offset),\"temp\":\(value),\"current\":5}".utf8))
+        }
+        try temp(0, 70)
+        try temp(1_000, 85)   // raises
+        try temp(2_000, 78)   // above the clear level: stays
+        try publisher.waitForAllAcks(timeout: .seconds(10))
+        let reader = { try TwinStoreReader(path: daemon.databasePath) }
+        try await waitUntil(timeout: .seconds(20)) {
+            (try? reader().alerts(activeOnly: true, assetGlob: "pump-0042", limit: nil))?
+                .contains { $0.rule == "hot-bearing" } == true
+        }
+        let alert = try #require(try reader().alerts(activeOnly: true, assetGlob: "pump-0042", limit: nil)
+            .first { $0.rule == "hot-bearing" })
+        #expect(alert.value == 85)
+        #expect(alert.raisedAt == t + 1_000)
+
+        try publisher.publish(topic: "twin/pump-0042/alerts/ack", payload: Array("{\"id\":\(alert.id)}".utf8))
+        try publisher.publish(topic: "twin/pump-0042/maintenance",
+                              payload: Array("{\"kind\":\"service\",\"counter\":\"run-hours\",\"note\":\"new seal\"}".utf8))
+        try publisher.waitForAllAcks(timeout: .seconds(10))
+        try await waitUntil(timeout: .seconds(20)) {
+            (try? reader().alerts(activeOnly: true, assetGlob: "pump-0042", limit: nil))?
+                .first { $0.id == alert.id }?.state == .acknowledged
+        }
+        try await waitUntil(timeout: .seconds(20)) {
+            (try? reader().maintenance(asset: "pump-0042", limit: nil))?.first?.note == "new seal"
+        }
+
+        try temp(3_000, 74)   // below the clear level: clears
+        try publisher.waitForAllAcks(timeout: .seconds(10))
+        try await waitUntil(timeout: .seconds(20)) {
+            (try? reader().alerts(activeOnly: false, assetGlob: "pump-0042", limit: nil))?
+                .first { $0.id == alert.id }?.state == .cleared
+        }
+        let events = try reader().alertEvents(alertID: alert.id).map(\.kind)
+        #expect(events == [.raised, .acknowledged, .cleared])
+        try await waitUntil(timeout: .seconds(10)) {
+            Set(collector.payloads.filter { $0["id"] as? Int == Int(alert.id) }.compactMap { $0["event"] as? String })
+                == ["raised", "acknowledged", "cleared"]
+        }
+        // One episode only: the reading at 78 did not raise a second alert.
+        #expect(try reader().alerts(activeOnly: false, assetGlob: "pump-0042", limit: nil)
+            .filter { $0.rule == "hot-bearing" }.count == 1)
+        #expect(try await daemon.stop() == 0)
+    }
+}

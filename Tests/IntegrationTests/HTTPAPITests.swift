@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import TestSupport
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+@Suite(.serialized)
+struct HTTPAPITests {
+    struct Reply {
+        let status: Int
+        let json: [String: Any]
+        let text: String
+    }
+
+    private func get(_ url: String, token: String? = nil, method: String = "GET") async throws -> Reply {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let text = String(decoding: data, as: UTF8.self)
+        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        return Reply(status: (response as? HTTPURLResponse)?.statusCode ?? 0, json: json, text: text)
+    }
+
+    @Test func everyEndpointAgainstARunningDaemon() async throws {
+        let broker = try MosquittoBroker.start()
+        let port = freeLoopbackPort()
+        let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("token-\(UUID().uuidString)").path
+        let token = "t0k3n-\(UInt32.random(in: 0...UInt32.max))"
+        try (token + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(broker: broker, extraYAML: """
+            http:
+              listen: "127.0.0.1:\(port)"
+              token_file: \(tokenFile)
+            """)
+        try daemon.start()
+        defer { daemon.kill() }
+        let publisher = try Harness.publisher(broker)
+        defer { publisher.disconnect() }
+        try await Harness.waitUntilIngesting(daemon, publisher)
+        let base = "http://127.0.0.1:\(port)"
+        let t = Harness.now() - 10_000
+        for i in 0..<20 {
+            try publisher.publish(topic: "twin/pump-7/telemetry",
+                                  payload: Array("{\"ts\":\(t + Int64(i) * 100),\"temp\":\(50 + i)}".utf8))
+        }
+        try publisher.waitForAllAcks(timeout: .seconds(10))
+        try await waitUntil(timeout: .seconds(20)) { (try? Harness.latest(daemon, "pump-7"))?["temp"]?.value == 69 }
+
+        // Health needs no token; everything else does.
+        let health = try await get(base + "/healthz")
+        #expect(health.status == 200)
+        #expect(health.json["brokerConnected"] as? Bool == true)
+        #expect(health.json["status"] as? String == "ok")
+        #expect(try await get(base + "/v1/assets").status == 401)
+        #expect(try await get(base + "/v1/assets", token: "wrong").status == 401)
+
+        let assets = try await get(base + "/v1/assets", token: token)
+        #expect(assets.status == 200)
+        let list = assets.json["assets"] as? [[String: Any]] ?? []
+        #expect(list.contains { $0["asset"] as? String == "pump-7" && $0["metrics"] as? Int == 1 })
+
+        let twin = try await get(base + "/v1/assets/pump-7", token: token)
+        let temp = ((twin.json["twin"] as? [String: Any])?["metrics"] as? [String: Any])?["temp"] as? [String: Any]
+        #expect(temp?["value"] as? Double == 69)
+        #expect(temp?["count"] as? Int == 20)
+        #expect(try await get(base + "/v1/assets/nope", token: token).status == 404)
+
+        let history = try await get(base + "/v1/assets/pump-7/history?metric=temp&from=\(t + 500)&to=\(t + 999)",
+                                    token: token)
+        let points = history.json["points"] as? [[String: Any]] ?? []
+        #expect(points.compactMap { $0["value"] as? Double } == [55, 56, 57, 58, 59])
+        let bad = try await get(base + "/v1/assets/pump-7/history?metric=temp&from=yesterday", token: token)
+        #expect(bad.status == 400)
+        #expect(bad.text.contains("is not a time"))
+        #expect(try await get(base + "/v1/assets/pump-7/history?metric=nope", token: token).status == 404)
+
+        let metrics = try await get(base + "/metrics", token: token)
+        #expect(metrics.status == 200)
+        let committed = metrics.text.split(separator: "\n").first { $0.hasPrefix("twind_readings_committed_total ") }
+        #expect(committed.flatMap { Int($0.split(separator: " ")[1]) } ?? 0 >= 20)
+        #expect(metrics.text.contains("twind_ack_latency_seconds_bucket"))
+        #expect(!daemon.log.contains(token))
+        #expect(try await daemon.stop() == 0)
+    }
+
+    @Test func remoteListenWithoutTokenIsRefusedAtStart() throws {
+        let yaml = "http:\n  listen: \"0.0.0.0:8088\"\n"
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).log").path
+        let process = try ChildProcess.spawn(DaemonProcess.executable, arguments: ["check-config", path],
+                                             outputPath: output)
+        try waitUntil(timeout: .seconds(20)) { !process.isRunning }
+        #expect(((process.exitStatus ?? 0) >> 8) & 0xFF == 78)
+        #expect(try String(contentsOfFile: output, encoding: .utf8).contains("http.listen: 0.0.0.0 is not a loopback"))
+    }
+}
