@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "twind",
             dependencies: [
-                "TwinDaemon", "TwinStore", "TwinCore",
+                "TwinDaemon", "TwinStore", "TwinCore", "TwinMQTT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
