@@ -31,7 +31,8 @@ public enum Daemon {
             "rules.count": "\(config.rules.count)",
         ])
         let systemd = SystemdService(notifier: SystemdNotifier(logger: logger), broker: mqtt.url, metrics: metrics,
-                                     pipeline: pipeline, intervalMillis: config.ingest.statusIntervalMillis)
+                                     pipeline: pipeline, intervalMillis: config.ingest.statusIntervalMillis,
+                                     activeAlerts: { try? store.activeAlerts().count })
         let client = MQTTIngestClient(configuration: mqtt, logger: logger, onEvent: systemd.record)
         let ingest = IngestService(client: client, pipeline: pipeline, logger: logger)
         let status = StatusService(metrics: metrics, client: client, pipeline: pipeline,

@@ -125,6 +125,10 @@ final class IngestLoop {
             }
             if revents & Int32(POLLIN | POLLHUP | POLLERR) != 0 {
                 if let end = readBatch(handle, fd: fd) { return end }
+                if !connected && revents & Int32(POLLHUP | POLLERR) != 0 {
+                    return .failed("the connection closed before the broker answered CONNECT "
+                                   + "(is the port right, and is it a TLS listener for mqtts:// or a plain one for mqtt://?)")
+                }
             }
             // Called only with the batch committed and written: its PINGREQ is only queued (threaded mode).
             let rc = mosquitto_loop_misc(handle)
@@ -146,6 +150,10 @@ final class IngestLoop {
                 return failed(handle, rc)
             }
             if isBatchFull() { break }
+            // Before the CONNACK a read can succeed without progress while the socket stays readable (a refused or
+            // closed TLS connection reports POLLHUP forever): back to the session loop, which checks stop() and
+            // the CONNACK timeout.
+            if !connected { break }
             var probe = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&probe, 1, 0) <= 0 { break }
         }

@@ -33,7 +33,7 @@ struct HTTPAPITests {
             http:
               listen: "127.0.0.1:\(port)"
               token_file: \(tokenFile)
-            """)
+            """ + (try AlertTests.shippedConfigWithFastStale()))
         try daemon.start()
         defer { daemon.kill() }
         let publisher = try Harness.publisher(broker)
@@ -75,6 +75,26 @@ struct HTTPAPITests {
         #expect(bad.status == 400)
         #expect(bad.text.contains("is not a time"))
         #expect(try await get(base + "/v1/assets/pump-7/history?metric=nope", token: token).status == 404)
+
+        // Alerts: a hot reading raises hot-bearing; list, acknowledge, errors.
+        try publisher.publish(topic: "twin/pump-7/telemetry", payload: Array("{\"ts\":\(t + 5_000),\"temp\":91}".utf8))
+        try publisher.waitForAllAcks(timeout: .seconds(10))
+        var alertID = 0
+        let deadline = ContinuousClock.now + .seconds(20)
+        while alertID == 0 && ContinuousClock.now < deadline {
+            let reply = try await get(base + "/v1/alerts?state=active&asset=pump-7", token: token)
+            let alerts = reply.json["alerts"] as? [[String: Any]] ?? []
+            alertID = alerts.first { $0["rule"] as? String == "hot-bearing" }?["id"] as? Int ?? 0
+            if alertID == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(alertID != 0)
+        let ack = try await get(base + "/v1/alerts/\(alertID)/ack", token: token, method: "POST")
+        #expect(ack.status == 200)
+        #expect(ack.json["state"] as? String == "acknowledged")
+        let acknowledged = try await get(base + "/v1/alerts?state=acknowledged", token: token)
+        #expect((acknowledged.json["alerts"] as? [[String: Any]])?.map { $0["id"] as? Int } == [alertID])
+        #expect(try await get(base + "/v1/alerts/999999/ack", token: token, method: "POST").status == 404)
+        #expect(try await get(base + "/v1/alerts?state=nonsense", token: token).status == 400)
 
         let metrics = try await get(base + "/metrics", token: token)
         #expect(metrics.status == 200)

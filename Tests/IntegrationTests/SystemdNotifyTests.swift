@@ -65,13 +65,15 @@ struct SystemdNotifyTests {
         _ = try await waitFor("READY=1", after: reloading + 1)
         #expect(daemon.log.contains("SIGHUP: config re-read and valid"))
 
-        // Publish while the daemon ingests; stop it as soon as part of the burst is stored.
+        // Publish at about 10,000 messages/s for two seconds while the daemon ingests; stop it as soon as part of the
+        // burst is stored, so the SIGTERM lands mid-ingest and the rest waits in the broker for the restart.
         let total = 20_000
         let base = Harness.now() - 60_000
         let burst = Task.detached {
             let burstPublisher = try Harness.publisher(broker)
             defer { burstPublisher.disconnect() }
             for i in 0..<total {
+                if i % 100 == 0 { usleep(10_000) }
                 try burstPublisher.publish(topic: "twin/sd-\(i % 10)/telemetry",
                                            payload: Array("{\"ts\":\(base + Int64(i)),\"n\":\(i)}".utf8))
             }
@@ -84,6 +86,7 @@ struct SystemdNotifyTests {
         #expect(((process.exitStatus ?? -1) >> 8) & 0xFF == 0)
         let storedAtStop = Harness.readingsExcludingProbes(daemon)
         try await burst.value
+        #expect(storedAtStop > 0 && storedAtStop < total, "the stop did not land mid-ingest: \(storedAtStop)")
         #expect(ready < status && status < watchdog && watchdog < reloading && reloading < stopping)
         #expect(!listener.messages[..<stopping].contains { $0.contains("STOPPING=1") })
 

@@ -161,6 +161,22 @@ struct MQTTIngestClientTests {
         #expect(running.recorder.connects == 0)
     }
 
+    /// Regression: a TLS connect to a closed port left the socket readable (POLLHUP) before any CONNACK, and the
+    /// read loop spun on it at full CPU, never reaching the stop check.
+    @Test func tlsToAClosedPortBacksOffAndStops() async throws {
+        let running = try RunningClient.start(url: "mqtts://127.0.0.1:\(freeLoopbackPort())", clientID: "tls-closed",
+                                              subscriptions: ["q/#"]) {
+            $0.reconnectMinDelayMillis = 5_000
+            $0.reconnectMaxDelayMillis = 30_000
+        }
+        try await waitUntil(timeout: .seconds(10)) {
+            running.recorder.count { if case .backingOff = $0 { true } else { false } } >= 1
+        }
+        let elapsed = try await ContinuousClock().measure { try await running.stop() }
+        #expect(elapsed < .seconds(2))
+        #expect(running.recorder.connects == 0)
+    }
+
     @Test func stopBeforeRunMakesRunReturnAtOnce() async throws {
         let configuration = try MQTTConfiguration(url: "mqtt://127.0.0.1:1", clientID: "never", subscriptions: ["#"])
         let client = MQTTIngestClient(configuration: configuration, logger: testLogger())

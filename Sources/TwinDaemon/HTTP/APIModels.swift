@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import TwinCore
+import TwinStore
 
 /// One line of `GET /v1/assets`.
 struct AssetSummary: ResponseEncodable {
@@ -35,6 +36,12 @@ struct HistoryDocument: ResponseEncodable {
     /// True when `limit` cut the result short.
     let truncated: Bool
 }
+
+struct AlertList: ResponseEncodable {
+    let alerts: [StoredAlert]
+}
+
+extension StoredAlert: ResponseEncodable {}
 
 struct HealthDocument: ResponseEncodable {
     let status: String

@@ -33,6 +33,8 @@ struct HTTPAPI: Sendable {
         v1.get("assets/{asset}/history") { request, context in
             try history(asset: context.parameters.require("asset"), query: request.uri.queryParameters)
         }
+        v1.get("alerts") { request, _ in try alerts(query: request.uri.queryParameters) }
+        v1.post("alerts/{id}/ack") { _, context in try acknowledge(context.parameters.require("id")) }
         return router
     }
 
@@ -97,6 +99,32 @@ struct HTTPAPI: Sendable {
         let truncated = points.count > limit
         if truncated { points.removeLast() }
         return HistoryDocument(asset: asset, metric: metric, from: from, to: to, points: points, truncated: truncated)
+    }
+}
+
+extension HTTPAPI {
+    func alerts(query: Parameters) throws -> AlertList {
+        let state = query["state"].map(String.init) ?? "all"
+        guard ["all", "active", "raised", "acknowledged", "cleared"].contains(state) else {
+            throw HTTPError(.badRequest, message: "state='\(state)': use all, active, raised, acknowledged or cleared")
+        }
+        let limit = Int(query["limit"].map(String.init) ?? "") ?? 1_000
+        let alerts = try TwinStoreReader(path: databasePath).alerts(
+            activeOnly: state == "active", assetGlob: query["asset"].map(String.init), limit: limit)
+        return AlertList(alerts: alerts.filter { state == "all" || state == "active" || $0.state.rawValue == state })
+    }
+
+    func acknowledge(_ idText: String) throws -> StoredAlert {
+        guard let id = Int64(idText) else {
+            throw HTTPError(.badRequest, message: "'\(idText)' is not an alert id: GET /v1/alerts lists them")
+        }
+        guard let alert = try pipeline.acknowledge(alert: id, at: unixMillis()) else {
+            throw HTTPError(.notFound, message: "there is no alert \(id)")
+        }
+        if alert.state == .cleared {
+            throw HTTPError(.conflict, message: "alert \(id) has already cleared")
+        }
+        return alert
     }
 }
 
