@@ -45,6 +45,7 @@ public enum Daemon {
                       failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: status),
                 .init(service: RuleTickService(pipeline: pipeline, logger: logger)),
+                .init(service: RetentionService(store: store, settings: config.retention, logger: logger)),
                 .init(service: ReloadService(configPath: configPath, pipeline: pipeline, logger: logger,
                                              notifier: systemd.notifier)),
             ] + systemd.groupServices(heartbeat: { client.loopHeartbeat }, logger: logger) + http,

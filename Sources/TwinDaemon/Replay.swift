@@ -18,27 +18,31 @@ public enum Replay {
         var transitions: [AlertTransition] = []
         var derived: [Reading] = []
         var count = 0
-        let pattern = AssetGlob(assetGlob)
-        let assets = try reader.assets().filter { pattern.matches($0) }
         var statuses: [RuleEngine.StatusChange] = []
-        for asset in assets {
-            var previous: Int64?
+        var assets = 0
+        // Ticks at the end of the range use one instant for every asset, so a replay does not depend on how long
+        // it ran.
+        let end = to ?? unixMillis()
+        try reader.replayHistory(assetGlob: assetGlob, from: from, to: to) { readings in
+            guard let asset = readings.first?.asset else { return }
+            assets += 1
             // The daemon's timer ticks once a second; here a tick goes just before any reading that follows a gap,
             // and one at the end of the range, over this asset's twin only.
             func tick(_ now: Int64) {
                 guard let twin = twins[asset] else { return }
                 engine.tick(now: now, twins: [asset: twin], transitions: &transitions, statuses: &statuses)
             }
-            try reader.readings(asset: asset, from: from, to: to) { reading in
+            var previous: Int64?
+            for reading in readings {
                 count += 1
                 if let previous, reading.timestamp - previous > 1_000 { tick(reading.timestamp - 1) }
                 previous = reading.timestamp
                 derived.removeAll(keepingCapacity: true)
                 engine.process(reading, twins: &twins, transitions: &transitions, derived: &derived)
             }
-            tick(to ?? unixMillis())
+            tick(end)
         }
-        return Result(transitions: transitions, readings: count, assets: assets.count)
+        return Result(transitions: transitions, readings: count, assets: assets)
     }
 
     /// What the replay would change against the recorded alerts: raises only one side has ("new" / "gone").

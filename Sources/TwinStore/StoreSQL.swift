@@ -38,9 +38,14 @@ enum StoreSQL {
         INSERT INTO twin_snapshots (asset, ts, version, state) VALUES (?, ?, ?, CAST(? AS TEXT))
         ON CONFLICT (asset) DO UPDATE SET ts = excluded.ts, version = excluded.version, state = excluded.state
         """
+    /// Returns the rows actually inserted (not the redeliveries it ignores), for the rollups. Readings older than
+    /// what retention already deleted of their series (`raw_pruned`) are dropped, so they are not counted twice.
     static let mergeIntoMain = """
         INSERT OR IGNORE INTO readings_main (series_id, ts, value)
-        SELECT series_id, ts, value FROM readings_recent ORDER BY series_id, ts
+        SELECT r.series_id, r.ts, r.value FROM readings_recent r
+        WHERE NOT EXISTS (SELECT 1 FROM raw_pruned k WHERE k.series_id = r.series_id AND r.ts < k.before)
+        ORDER BY r.series_id, r.ts
+        RETURNING series_id, ts, value
         """
     static let clearRecent = "DELETE FROM readings_recent"
 

@@ -17,7 +17,8 @@ extension TwinStore {
 
     /// Moves every row of `readings_recent` into `readings_main` in one transaction, in series order.
     ///
-    /// Rows already in `readings_main` (redeliveries of merged readings) are dropped: the first value wins.
+    /// Rows already in `readings_main` (redeliveries of merged readings) are dropped: the first value wins. The rows
+    /// inserted are added to the rollups in the same transaction.
     @discardableResult
     public func mergeRecent() throws -> MergeReport {
         try state.withLock { state in
@@ -35,8 +36,7 @@ extension TwinStore {
         var moved = 0
         try StoreError.wrapping("merge recent readings", path: path) {
             try database.inTransaction(.immediate) { db in
-                try db.execute(sql: StoreSQL.mergeIntoMain)
-                inserted = db.changesCount
+                inserted = try mergeIntoMainAndRollups(db)
                 try db.execute(sql: StoreSQL.clearRecent)
                 moved = db.changesCount
                 return .commit

@@ -16,6 +16,9 @@ import TwinCore
 /// - `readings(asset, metric, ts, value)`: every stored reading, one row per (asset, metric, ts); the first value
 ///   received wins over redeliveries. `WHERE asset = ? AND metric = ? AND ts BETWEEN ? AND ?` is an index range
 ///   search, in `ts` order without sorting when the query asks `ORDER BY ts`.
+/// - `readings_1m(asset, metric, ts, count, min, max, sum, avg, first_ts, first, last_ts, last)` and `readings_1h`
+///   (same columns): per series and 1-minute / 1-hour bucket (`ts` is the bucket start), the aggregate of its
+///   readings, including those not merged yet; kept after the raw readings expire (see ``RetentionPolicy``).
 /// - `twin_latest(asset, metric, ts, value)`: the newest reading of each series (late readings never move it back).
 /// - `twin_properties(asset, key, value, ts)`: the newest value of each string property of each asset.
 /// - `quarantine(received_at, topic, reason, payload)`: undecodable messages, `payload` as a BLOB; only the newest
@@ -62,6 +65,7 @@ public final class TwinStore: Sendable {
         let initial = try StoreError.wrapping("prepare the database", path: path) { [database] in
             // After GRDB's WAL setup, which chooses NORMAL: an acknowledged reading must survive a power loss.
             try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            try Self.enableIncrementalVacuumIfEmpty(database)
             try StoreMigrator.migrate(database)
             return try database.read { db in
                 var state = WriterState()

@@ -14,7 +14,8 @@ struct QueryCommand: ParsableCommand {
                   --asset pump-0001 --metric temp --from -1h --format csv
               twind query quarantine --db twind.sqlite --limit 20
             """,
-        subcommands: [LatestQuery.self, HistoryQuery.self, QuarantineQuery.self, AlertsQuery.self])
+        subcommands: [LatestQuery.self, HistoryQuery.self, AssetsQuery.self, TwinQuery.self, QuarantineQuery.self,
+                      AlertsQuery.self])
 }
 
 struct QueryOptions: ParsableArguments {
@@ -62,11 +63,13 @@ struct HistoryQuery: ParsableCommand {
         commandName: "history",
         abstract: "The stored readings of one metric of one asset, oldest first.",
         discussion: """
-            --from and --to take \(TimeExpression.help).
+            --from and --to take \(TimeExpression.help). With --step 1m or 1h each row is a bucket (its start
+            time) with the count, average, minimum, maximum, first and last value of its readings.
 
-            Example:
+            Examples:
               twind query history --db twind.sqlite \\
                   --asset pump-0001 --metric temp --from -1h --to now
+              twind query history --db twind.sqlite --asset pump-0001 --metric temp --from -7d --step auto
             """)
 
     @OptionGroup var options: QueryOptions
@@ -81,6 +84,8 @@ struct HistoryQuery: ParsableCommand {
     var to: String?
     @Option(name: .long, help: "At most this many rows.")
     var limit: Int?
+    @Option(name: .long, help: "raw, 1m or 1h (rollups per bucket), or auto (at most ~2,000 points).")
+    var step: StepChoice = .raw
 
     func validate() throws {
         let now = Int64(Date().timeIntervalSince1970 * 1_000)
@@ -97,9 +102,15 @@ struct HistoryQuery: ParsableCommand {
         let start = from.flatMap { TimeExpression.parse($0, now: now) }
         let end = to.flatMap { TimeExpression.parse($0, now: now) }
         let reader = try options.openReader()
+        let chosen = try step.resolve(reader, asset: asset, metric: metric, from: start, to: end)
+        if chosen != .raw {
+            try printRollups(reader, step: chosen, from: start, to: end)
+            return
+        }
         var writer = RowWriter(format: options.format, columns: ["time", "ts", "value"])
         try reader.history(asset: asset, metric: metric, from: start, to: end, limit: limit) { reading in
-            writer.row([.text(RFC3339.string(reading.timestamp)), .int(reading.timestamp), .number(reading.value)])
+            writer.row([.text(RFC3339.string(reading.timestamp)), .int(reading.timestamp),
+                        .number(reading.value)])
         }
         writer.finish()
     }

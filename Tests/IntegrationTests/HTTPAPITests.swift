@@ -105,14 +105,14 @@ struct HTTPAPITests {
         #expect(try await daemon.stop() == 0)
     }
 
-    @Test func remoteListenWithoutTokenIsRefusedAtStart() throws {
+    @Test func remoteListenWithoutTokenIsRefusedAtStart() async throws {
         let yaml = "http:\n  listen: \"0.0.0.0:8088\"\n"
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).yaml").path
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).log").path
         let process = try ChildProcess.spawn(DaemonProcess.executable, arguments: ["check-config", path],
                                              outputPath: output)
-        try waitUntil(timeout: .seconds(20)) { !process.isRunning }
+        try await waitUntil(timeout: .seconds(20)) { !process.isRunning }
         #expect(((process.exitStatus ?? 0) >> 8) & 0xFF == 78)
         #expect(try String(contentsOfFile: output, encoding: .utf8).contains("http.listen: 0.0.0.0 is not a loopback"))
     }

@@ -36,3 +36,14 @@ struct TimeExpressionTests {
         #expect(DurationText.format(1_500) == "1500ms")
     }
 }
+
+struct RFC3339TextTests {
+    @Test func arithmeticTextMatchesFoundationsFormatter() {
+        var rng = SplitMix64(seed: 99)
+        let samples: [Int64] = [0, 1, 999, 951_782_400_000, 1_709_164_800_123, 4_102_444_799_999, 253_402_300_799_999]
+            + (0..<2_000).map { _ in Int64(rng.next() % 253_402_300_799_999) }
+        for millis in samples {
+            #expect(RFC3339.string(millis) == RFC3339.formatted(millis), "\(millis)")
+        }
+    }
+}

@@ -28,7 +28,13 @@ public enum RFC3339 {
         return nil
     }
 
+    /// `2026-01-31T12:00:00.250Z`.
     public static func string(_ millis: Int64) -> String {
+        TimestampText.string(millis)
+    }
+
+    /// The same text through Foundation's formatter, for years outside 0...9999 (and as the tests' reference).
+    public static func formatted(_ millis: Int64) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1_000))

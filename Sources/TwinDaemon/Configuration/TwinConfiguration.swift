@@ -56,6 +56,8 @@ public struct TwinConfiguration: Sendable {
     public var rules: [RuleSpec] = []
     /// Derived metrics (`metrics:`), in config order.
     public var derivedMetrics: [DerivedMetricSpec] = []
+    /// How long readings and rollups are kept (`retention:`).
+    public var retention = RetentionSettings()
 
     public init() {}
 

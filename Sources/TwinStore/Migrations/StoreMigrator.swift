@@ -10,6 +10,10 @@ enum StoreMigrator {
         migrator.registerMigration("v2-alerts-maintenance") { db in
             try db.execute(sql: Schema2.sql)
         }
+        migrator.registerMigration("v3-rollups-retention") { db in
+            try db.execute(sql: Schema3.sql)
+            try TwinStore.backfillRollups(db)
+        }
         return migrator
     }()
 

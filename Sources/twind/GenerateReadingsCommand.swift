@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import TwinCore
+import TwinStore
+
+/// `twind generate-readings` (hidden; `scripts/gen-readings` runs it): fills a database with synthetic readings
+/// through the same `TwinStore` commits and merges as the daemon, for benchmarks.
+struct GenerateReadingsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate-readings",
+        abstract: "Fill a database with synthetic readings (benchmarks).",
+        discussion: """
+            Series gen-0000/value … each get one reading per --interval, ending at --end (default: now, to the
+            second), in time order across series, committed in batches of --batch and merged like the daemon does.
+            """,
+        shouldDisplay: false)
+
+    @Option(name: .long, help: "The database file to create or extend.")
+    var db: String
+    @Option(name: .long, help: "Readings to write in total.")
+    var readings: Int = 10_000_000
+    @Option(name: .long, help: "Number of series (assets gen-0000… with metric `value`).")
+    var series: Int = 100
+    @Option(name: .long, help: "Milliseconds between two readings of a series.")
+    var intervalMillis: Int64 = 1_000
+    @Option(name: .long, help: "Unix milliseconds of the last reading (default: now).")
+    var end: Int64?
+    @Option(name: .long, help: "Readings per commit.")
+    var batch: Int = 50_000
+
+    func validate() throws {
+        if readings < 1 || series < 1 || batch < 1 || intervalMillis < 1 {
+            throw ValidationError("--readings, --series, --batch and --interval-millis take numbers of 1 or more")
+        }
+    }
+
+    func run() throws {
+        let store = try TwinStore(path: db)
+        defer { try? store.close() }
+        let steps = (readings + series - 1) / series
+        let last = end ?? (Int64(Date().timeIntervalSince1970) * 1_000)
+        let first = last - Int64(steps - 1) * intervalMillis
+        let assets = (0..<series).map { "gen-" + String($0).leftPadded(4) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var pending: [Reading] = []
+        pending.reserveCapacity(batch)
+        var written = 0
+        var generator = SplitMix(seed: 42)
+        outer: for step in 0..<steps {
+            let ts = first + Int64(step) * intervalMillis
+            for (index, asset) in assets.enumerated() {
+                if written == readings { break outer }
+                let phase = Double(step) / 3_600 + Double(index)
+                let value = (50 + 20 * sin(phase) + generator.nextUnit() * 2).rounded(toPlaces: 3)
+                pending.append(Reading(asset: asset, metric: "value", timestamp: ts, value: value))
+                written += 1
+                if pending.count == batch {
+                    try flush(&pending, store)
+                }
+            }
+            if step % 10_000 == 0, step > 0 {
+                printError("\(written) readings, \(clock.now - start)")
+            }
+        }
+        try flush(&pending, store)
+        try store.mergeRecent()
+        try store.checkpoint()
+        print("""
+            wrote \(written) readings of \(series) series from \(first) to \(last) (every \(intervalMillis) ms) \
+            into \(db) in \(clock.now - start)
+            """)
+    }
+
+    private func flush(_ pending: inout [Reading], _ store: TwinStore) throws {
+        guard !pending.isEmpty else { return }
+        try store.commit(IngestBatch(readings: pending))
+        pending.removeAll(keepingCapacity: true)
+        try store.mergeRecentIfNeeded()
+    }
+}
+
+/// A small deterministic generator, so that two runs produce the same file.
+private struct SplitMix {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    /// A number in [0, 1).
+    mutating func nextUnit() -> Double {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+    }
+}
+
+extension Double {
+    fileprivate func rounded(toPlaces places: Int) -> Double {
+        let scale = pow(10, Double(places))
+        return (self * scale).rounded() / scale
+    }
+}
