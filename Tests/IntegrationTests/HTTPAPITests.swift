@@ -75,6 +75,14 @@ struct HTTPAPITests {
         #expect(bad.status == 400)
         #expect(bad.text.contains("is not a time"))
         #expect(try await get(base + "/v1/assets/pump-7/history?metric=nope", token: token).status == 404)
+        // Rollups: the 20 readings fall into one or two minute buckets whose counts add up to 20.
+        let minutes = try await get(base + "/v1/assets/pump-7/history?metric=temp&from=\(t - 60_000)&step=1m",
+                                    token: token)
+        #expect(minutes.json["step"] as? String == "1m")
+        let buckets = minutes.json["points"] as? [[String: Any]] ?? []
+        #expect(buckets.compactMap { $0["count"] as? Int }.reduce(0, +) == 20)
+        #expect(buckets.compactMap { $0["max"] as? Double }.max() == 69)
+        #expect(try await get(base + "/v1/assets/pump-7/history?metric=temp&step=2m", token: token).status == 400)
 
         // Alerts: a hot reading raises hot-bearing; list, acknowledge, errors.
         try publisher.publish(topic: "twin/pump-7/telemetry", payload: Array("{\"ts\":\(t + 5_000),\"temp\":91}".utf8))

@@ -22,9 +22,13 @@ struct TwinDocument: ResponseEncodable {
     let twin: Twin
 }
 
+/// A reading, or a rollup bucket (`value` is then the average, with min, max and count).
 struct HistoryPoint: Encodable {
     let ts: Int64
     let value: Double
+    var min: Double? = nil
+    var max: Double? = nil
+    var count: Int64? = nil
 }
 
 struct HistoryDocument: ResponseEncodable {
@@ -32,6 +36,7 @@ struct HistoryDocument: ResponseEncodable {
     let metric: String
     let from: Int64?
     let to: Int64?
+    let step: String
     let points: [HistoryPoint]
     /// True when `limit` cut the result short.
     let truncated: Bool

@@ -91,14 +91,25 @@ struct HTTPAPI: Sendable {
         guard pipeline.twin(asset)?.metrics[metric] != nil else {
             throw HTTPError(.notFound, message: "no metric '\(metric)' for asset '\(asset)'")
         }
-        var points: [HistoryPoint] = []
         let reader = try TwinStoreReader(path: databasePath)
-        try reader.history(asset: asset, metric: metric, from: from, to: to, limit: limit + 1) {
-            points.append(HistoryPoint(ts: $0.timestamp, value: $0.value))
+        let stepText = query["step"].map(String.init) ?? "raw"
+        let step: HistoryStep
+        if stepText == "auto" {
+            step = try reader.automaticStep(asset: asset, metric: metric, from: from, to: to)
+        } else if let chosen = HistoryStep(rawValue: stepText) {
+            step = chosen
+        } else {
+            throw HTTPError(.badRequest, message: "step='\(stepText)': use raw, 1m, 1h or auto")
+        }
+        var points: [HistoryPoint] = []
+        try reader.history(asset: asset, metric: metric, from: from, to: to, step: step, limit: limit + 1) { row in
+            points.append(step == .raw ? HistoryPoint(ts: row.timestamp, value: row.last)
+                : HistoryPoint(ts: row.timestamp, value: row.average, min: row.min, max: row.max, count: row.count))
         }
         let truncated = points.count > limit
         if truncated { points.removeLast() }
-        return HistoryDocument(asset: asset, metric: metric, from: from, to: to, points: points, truncated: truncated)
+        return HistoryDocument(asset: asset, metric: metric, from: from, to: to, step: step.rawValue, points: points,
+                               truncated: truncated)
     }
 }
 
