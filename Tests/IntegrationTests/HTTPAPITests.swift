@@ -109,6 +109,14 @@ struct HTTPAPITests {
         let committed = metrics.text.split(separator: "\n").first { $0.hasPrefix("twind_readings_committed_total ") }
         #expect(committed.flatMap { Int($0.split(separator: " ")[1]) } ?? 0 >= 20)
         #expect(metrics.text.contains("twind_ack_latency_seconds_bucket"))
+        func value(_ name: String) -> Double? {
+            metrics.text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+                .flatMap { Double($0.split(separator: " ")[1]) }
+        }
+        #expect((value("twind_alerts_raised_total") ?? 0) >= 1)
+        #expect((value("twind_active_alerts") ?? 0) >= 1)
+        #expect((value("twind_database_bytes") ?? 0) > 4_096)
+        #expect((value("twind_rule_evaluations_total") ?? 0) >= 20)
         #expect(!daemon.log.contains(token))
         #expect(try await daemon.stop() == 0)
     }

@@ -49,6 +49,10 @@ struct HTTPAPI: Sendable {
     }
 
     func prometheusText() -> Response {
+        let files = [databasePath, databasePath + "-wal"]
+        let bytes = files.compactMap { (try? FileManager.default.attributesOfItem(atPath: $0))?[.size] as? Int64 }
+        let active = try? TwinStoreReader(path: databasePath).alerts(activeOnly: true, assetGlob: nil, limit: nil).count
+        metrics.update(activeAlerts: active, databaseBytes: bytes.isEmpty ? nil : bytes.reduce(0, +))
         var buffer: [UInt8] = []
         registry?.emit(into: &buffer)
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

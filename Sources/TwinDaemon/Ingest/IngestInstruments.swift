@@ -11,6 +11,12 @@ struct IngestInstruments: Sendable {
     let batchSize = Recorder(label: "twind_batch_messages", aggregate: true)
     let commitDuration = Timer(label: "twind_commit_duration_seconds")
     let ackLatency = Timer(label: "twind_ack_latency_seconds")
+    let ruleEvaluations = Counter(label: "twind_rule_evaluations_total")
+    let alertsRaised = Counter(label: "twind_alerts_raised_total")
+    let alertsCleared = Counter(label: "twind_alerts_cleared_total")
+    let reconnects = Counter(label: "twind_mqtt_reconnects_total")
+    let activeAlerts = Gauge(label: "twind_active_alerts")
+    let databaseBytes = Gauge(label: "twind_database_bytes")
 
     func quarantined(_ reason: QuarantineReason) -> Counter {
         Counter(label: "twind_quarantined_total", dimensions: [("reason", reason.rawValue)])

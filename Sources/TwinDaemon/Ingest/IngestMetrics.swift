@@ -43,6 +43,23 @@ public final class IngestMetrics: Sendable {
         for millis in latencies { instruments.ackLatency.recordMilliseconds(millis) }
     }
 
+    /// Readings that went through the rule engine, and the alert changes a commit stored.
+    func didEvaluate(readings: Int, raised: Int, cleared: Int) {
+        instruments.ruleEvaluations.increment(by: readings)
+        if raised > 0 { instruments.alertsRaised.increment(by: raised) }
+        if cleared > 0 { instruments.alertsCleared.increment(by: cleared) }
+    }
+
+    func didReconnect() {
+        instruments.reconnects.increment()
+    }
+
+    /// Gauges read at scrape time.
+    func update(activeAlerts: Int?, databaseBytes: Int64?) {
+        if let activeAlerts { instruments.activeAlerts.record(activeAlerts) }
+        if let databaseBytes { instruments.databaseBytes.record(databaseBytes) }
+    }
+
     func didFailCommit() {
         commitFailures.add(1, ordering: .relaxed)
         instruments.commitFailures.increment()

@@ -159,6 +159,9 @@ public final class IngestPipeline: Sendable {
     private func commit(_ batch: IngestBatch, _ state: inout State, messages: Int) throws {
         do {
             let result = try store.commit(batch)
+            metrics.didEvaluate(readings: batch.readings.count,
+                                raised: result.alerts.count { $0.state == .raised },
+                                cleared: result.alerts.count { $0.state == .cleared })
             for alert in result.alerts {
                 logger.notice("alert \(alert.state == .cleared ? "cleared" : "raised")", metadata: [
                     "alert.id": "\(alert.id)", "alert.asset": "\(alert.asset)", "alert.rule": "\(alert.rule)",

@@ -19,6 +19,7 @@ final class SystemdService: Service, Sendable {
     /// The number of active alerts, for the status line; nil leaves alerts out (no rule engine yet).
     private let activeAlerts: @Sendable () -> Int?
     private let state: Mutex<State>
+    private let connections = Atomic<Int>(0)
 
     init(notifier: SystemdNotifier, broker: String, metrics: IngestMetrics, pipeline: IngestPipeline,
          intervalMillis: Int64, activeAlerts: @escaping @Sendable () -> Int? = { nil }) {
@@ -32,6 +33,8 @@ final class SystemdService: Service, Sendable {
 
     /// The MQTT client's `onEvent`: runs on its loop thread, and sends `READY=1` when the first attempt has ended.
     func record(_ event: MQTTConnectionEvent) {
+        // Every connection after the first is a reconnect (twind_mqtt_reconnects_total).
+        if case .connected = event, connections.add(1, ordering: .relaxed).oldValue > 0 { metrics.didReconnect() }
         let readyStatus = state.withLock { state -> ServiceStatus? in
             state.status.apply(event)
             switch event {
