@@ -12,6 +12,8 @@ enum ControlMessage: Equatable {
 
     /// nil when `topic` is no control topic; `.failure` when it is one but the payload is not understood.
     static func parse(topic: String, payload: [UInt8], receivedAt: Int64) -> Result<ControlMessage, ControlError>? {
+        // Every message passes here: rule out telemetry by its last level before splitting anything.
+        guard topic.hasSuffix("/maintenance") || topic.hasSuffix("/alerts/ack") else { return nil }
         let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
         guard levels.count >= 3, levels[0] == "twin" else { return nil }
         let asset = String(levels[1])
