@@ -79,9 +79,7 @@ struct AlertsAck: ParsableCommand {
     var db: String = "/var/lib/twind/twind.sqlite"
 
     func validate() throws {
-        guard FileManager.default.fileExists(atPath: db) else {
-            throw ValidationError("no database at \(db): pass --db with the file `twind run` writes")
-        }
+        try requireDatabase(db)
     }
 
     func run() throws {

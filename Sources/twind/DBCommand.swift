@@ -73,9 +73,7 @@ struct DBBackup: ParsableCommand {
     var output: String
 
     func validate() throws {
-        guard FileManager.default.fileExists(atPath: db) else {
-            throw ValidationError("no database at \(db): pass --db with the file `twind run` writes")
-        }
+        try requireDatabase(db)
         guard !FileManager.default.fileExists(atPath: output) else {
             throw ValidationError("\(output) already exists: give the backup a new file name")
         }

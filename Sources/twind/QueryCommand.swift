@@ -26,10 +26,7 @@ struct QueryOptions: ParsableArguments {
     var format: OutputFormat = .table
 
     func validate() throws {
-        guard FileManager.default.fileExists(atPath: db) else {
-            throw ValidationError("no database at \(db): pass --db with the file `twind run` writes "
-                                  + "(database.path in its config)")
-        }
+        try requireDatabase(db)
     }
 
     func openReader() throws -> TwinStoreReader {

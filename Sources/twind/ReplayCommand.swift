@@ -34,9 +34,7 @@ struct ReplayCommand: ParsableCommand {
     var format: OutputFormat = .table
 
     func validate() throws {
-        guard FileManager.default.fileExists(atPath: db) else {
-            throw ValidationError("no database at \(db): pass --db with the file `twind run` writes")
-        }
+        try requireDatabase(db)
         let now = Int64(Date().timeIntervalSince1970 * 1_000)
         for (name, value) in [("--from", from), ("--to", to)] {
             if let value, TimeExpression.parse(value, now: now) == nil {

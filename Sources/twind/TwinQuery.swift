@@ -21,10 +21,7 @@ struct TwinQuery: ParsableCommand {
     var db: String = "/var/lib/twind/twind.sqlite"
 
     func validate() throws {
-        guard FileManager.default.fileExists(atPath: db) else {
-            throw ValidationError("no database at \(db): pass --db with the file `twind run` writes "
-                                  + "(database.path in its config)")
-        }
+        try requireDatabase(db)
     }
 
     func run() throws {

@@ -2,44 +2,33 @@ import Foundation
 import TwinMQTT
 import TwinStore
 
-/// The JSON that announces an alert change on MQTT (`twin/<asset>/alerts` by default).
+/// The JSON that announces an alert change on MQTT (`twin/<asset>/alerts` by default): the alert as stored, in
+/// snake case, plus the `event` that changed it.
 struct AlertPublication: Encodable {
-    let id: Int64
-    let asset: String
-    let rule: String
-    let severity: String
-    let state: String
+    let alert: StoredAlert
     let event: String
-    let raisedAt: Int64
-    let clearedAt: Int64?
-    let ackedAt: Int64?
-    let value: Double?
-    let message: String
 
-    init(_ alert: StoredAlert, event: String) {
-        id = alert.id
-        asset = alert.asset
-        rule = alert.rule
-        severity = alert.severity.rawValue
-        state = alert.state.rawValue
-        self.event = event
-        raisedAt = alert.raisedAt
-        clearedAt = alert.clearedAt
-        ackedAt = alert.ackedAt
-        value = alert.value.flatMap { $0.isFinite ? $0 : nil }
-        message = alert.message
+    private enum Keys: String, CodingKey { case event }
+
+    func encode(to encoder: any Encoder) throws {
+        try alert.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(event, forKey: .event)
     }
 
-    /// One QoS 1 message per changed alert, on `topicTemplate` with `{asset}` filled in; none when it is empty.
+    /// The QoS 1 message on `topicTemplate` with `{asset}` filled in; nil when the template is empty.
+    static func message(_ alert: StoredAlert, event: String, topicTemplate: String) -> OutboundMessage? {
+        guard !topicTemplate.isEmpty,
+              let data = try? JSONEncoder.snakeCase.encode(AlertPublication(alert: alert, event: event))
+        else { return nil }
+        let topic = topicTemplate.replacingOccurrences(of: "{asset}", with: alert.asset)
+        return OutboundMessage(topic: topic, payload: Array(data))
+    }
+
+    /// One message per alert a commit changed.
     static func messages(for result: CommitResult, topicTemplate: String) -> [OutboundMessage] {
-        guard !topicTemplate.isEmpty, !result.alerts.isEmpty else { return [] }
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = .sortedKeys
-        return zip(result.alerts, result.alertEvents).compactMap { alert, event in
-            guard let data = try? encoder.encode(AlertPublication(alert, event: event.kind.rawValue)) else { return nil }
-            let topic = topicTemplate.replacingOccurrences(of: "{asset}", with: alert.asset)
-            return OutboundMessage(topic: topic, payload: Array(data))
+        zip(result.alerts, result.alertEvents).compactMap { alert, event in
+            message(alert, event: event.kind.rawValue, topicTemplate: topicTemplate)
         }
     }
 }

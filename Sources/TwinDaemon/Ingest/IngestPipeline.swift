@@ -140,10 +140,9 @@ public final class IngestPipeline: Sendable {
     @discardableResult
     public func acknowledge(alert id: Int64, at time: Int64) throws -> StoredAlert? {
         guard let alert = try store.acknowledgeAlert(id: id, at: time) else { return nil }
-        if alert.state == .acknowledged, !alertTopic.isEmpty,
-           let data = try? JSONEncoder.snakeCase.encode(AlertPublication(alert, event: "acknowledged")) {
-            let topic = alertTopic.replacingOccurrences(of: "{asset}", with: alert.asset)
-            outbox.withLock { $0.append(OutboundMessage(topic: topic, payload: Array(data))) }
+        if alert.state == .acknowledged,
+           let message = AlertPublication.message(alert, event: "acknowledged", topicTemplate: alertTopic) {
+            outbox.withLock { $0.append(message) }
         }
         return alert
     }
