@@ -13,6 +13,8 @@ struct CompiledRule: Sendable {
     let message: MessageTemplate
     /// trend: the derived time-to-limit metric.
     let ttlMetric: String
+    /// rul: the derived lower-bound metric.
+    let lowMetric: String
 
     init(_ spec: RuleSpec, index: Int, issues: inout [RuleError.Issue]) {
         self.spec = spec
@@ -22,20 +24,29 @@ struct CompiledRule: Sendable {
         if let problem = RuleEngine.nameProblem(spec.name) { fail("name", problem) }
         if spec.selector.asset?.isEmpty == true { fail("select.asset", "the asset pattern is empty") }
         selector = RuleSelector(spec.selector)
-        var isStale = false
+        var isStale = false, isLife = false
         if case .stale = spec.kind { isStale = true }
+        if case .remainingLife = spec.kind { isLife = true }
         switch (spec.metric, spec.expression) {
         case (.some, .some): fail("expression", "give either metric or expression, not both")
-        case (nil, nil) where !isStale: fail("metric", "missing; give the metric (or an expression) the rule watches")
+        case (_, _) where isLife && (spec.metric != nil || spec.expression != nil):
+            fail(spec.metric != nil ? "metric" : "expression", "a rul rule reads the metrics its model names")
+        case (nil, nil) where !isStale && !isLife:
+            fail("metric", "missing; give the metric (or an expression) the rule watches")
         case (_, .some) where isStale: fail("expression", "a stale rule watches a metric or the whole asset")
         default: break
         }
         series = spec.metric ?? ""
-        label = spec.metric ?? spec.expression ?? "*"
+        label = spec.metric ?? spec.expression ?? {
+            if case .remainingLife(let life) = spec.kind { return life.output }
+            return "*"
+        }()
         ttlMetric = {
             if case .trend(let trend) = spec.kind { return trend.ttlMetric ?? "\(spec.metric ?? spec.name).ttl_s" }
+            if case .remainingLife(let life) = spec.kind { return life.output }
             return ""
         }()
+        lowMetric = ttlMetric + "_low"
         do {
             message = try MessageTemplate(spec.message ?? Self.defaultMessage(spec))
         } catch {
@@ -73,6 +84,7 @@ struct CompiledRule: Sendable {
         case .stale: spec.metric == nil ? "{asset}: no reading for {age} ({rule})"
             : "{asset}: no reading of {metric} for {age} ({rule})"
         case .usage: "{asset}: maintenance due, {usage} of {limit} since the last one ({rule})"
+        case .remainingLife: "{asset}: predicted remaining life {ttl}, under the horizon of {limit} s ({rule})"
         }
     }
 
@@ -121,6 +133,12 @@ struct CompiledRule: Sendable {
             case .runTime(let t), .cycles(let t): checkThreshold(t, "usage.when")
             case .integral(let per): check(per > 0, "usage.per", "must be longer than 0")
             }
+        case .remainingLife(let life):
+            check(life.horizon > 0, "rul.horizon", "must be longer than 0")
+            check(life.clearHorizon >= life.horizon, "rul.clear_horizon", "must be at least the horizon")
+            check(!life.output.isEmpty && RuleEngine.nameProblem(life.output) == nil, "rul.output",
+                  "must be a metric name (no '/', not starting with '@')")
+            for problem in life.model.problems { check(false, "rul.model", "\(life.modelPath): \(problem)") }
         }
         return problems
     }

@@ -9,7 +9,7 @@ extension RuleEngine {
                                   derived: inout [Reading]) {
         guard let hook = hooks[reading.metric], reading.value.isFinite else { return }
         if !hook.rules.isEmpty {
-            run(hook.rules, reading.value, at: reading.timestamp, twin, &transitions, &derived)
+            run(hook.rules, hook.inputs, reading.value, at: reading.timestamp, twin, &transitions, &derived)
         }
         guard !hook.derived.isEmpty else { return }
         // The twin's latest values are newer than a late reading: computing from them at its time would be wrong.
@@ -20,8 +20,8 @@ extension RuleEngine {
             if metric.emitted {
                 derived.append(Reading(asset: reading.asset, metric: metric.name, timestamp: reading.timestamp,
                                        value: value))
-            } else if let rules = hooks[metric.name]?.rules {
-                run(rules, value, at: reading.timestamp, twin, &transitions, &derived)
+            } else if let hook = hooks[metric.name] {
+                run(hook.rules, hook.inputs, value, at: reading.timestamp, twin, &transitions, &derived)
             }
         }
     }
@@ -51,23 +51,42 @@ extension RuleEngine {
     }
 
     @inline(__always)
-    private mutating func run(_ ruleIndices: [Int], _ value: Double, at time: Int64, _ twin: Twin,
+    private mutating func run(_ ruleIndices: [Int], _ inputs: [Int], _ value: Double, at time: Int64, _ twin: Twin,
                               _ transitions: inout [AlertTransition], _ derived: inout [Reading]) {
         let a = slotsIndex(twin.asset)
-        for i in ruleIndices {
+        for (position, i) in ruleIndices.enumerated() {
             let check = checks[i]
             if check.hasSelector, !selectors[i].selects(twin.asset, twin, &assets.values[a].globMatch[i]) { continue }
+            if let model = models[i] {
+                let (event, life, low) = check.stepLife(&assets.values[a].slots[i], model, input: inputs[position],
+                                                        value, at: time, features: &featureScratch)
+                if let life {
+                    derived.append(Reading(asset: twin.asset, metric: rules[i].ttlMetric, timestamp: time, value: life))
+                    if let low {
+                        derived.append(Reading(asset: twin.asset, metric: rules[i].lowMetric, timestamp: time,
+                                               value: low))
+                    }
+                }
+                report(event, i, twin.asset, time, &transitions)
+                continue
+            }
             let (event, ttl) = check.step(&assets.values[a].slots[i], value, at: time)
             if let ttl {
                 derived.append(Reading(asset: twin.asset, metric: rules[i].ttlMetric, timestamp: time, value: ttl))
             }
-            switch event {
-            case .none: break
-            case .raised(let v, let values):
-                transitions.append(rules[i].transition(.raised, asset: twin.asset, at: time, value: v, values))
-            case .cleared(let v, let values):
-                transitions.append(rules[i].transition(.cleared, asset: twin.asset, at: time, value: v, values))
-            }
+            report(event, i, twin.asset, time, &transitions)
+        }
+    }
+
+    @inline(__always)
+    private func report(_ event: RuleCheck.Event, _ i: Int, _ asset: String, _ time: Int64,
+                        _ transitions: inout [AlertTransition]) {
+        switch event {
+        case .none: break
+        case .raised(let v, let values):
+            transitions.append(rules[i].transition(.raised, asset: asset, at: time, value: v, values))
+        case .cleared(let v, let values):
+            transitions.append(rules[i].transition(.cleared, asset: asset, at: time, value: v, values))
         }
     }
 
@@ -130,6 +149,22 @@ extension RuleEngine {
                 assets.values[a].slots[i].active = false
                 transitions.append(rule.transition(.cleared, asset: asset, at: time, value: used,
                                                    .init(limit: usage.every, usage: used)))
+            }
+        }
+        return transitions
+    }
+
+    /// Starts a new life for `asset` (a `failure` or `repair` was recorded at `time`): every rul rule forgets the
+    /// asset's feature windows and age, and its alert, if raised, clears.
+    public mutating func startNewLife(asset: String, at time: Int64) -> [AlertTransition] {
+        var transitions: [AlertTransition] = []
+        for (i, rule) in rules.enumerated() where models[i] != nil {
+            guard let a = assets.index(forKey: asset) else { break }
+            let wasActive = assets.values[a].slots[i].active
+            assets.values[a].slots[i] = RuleSlot()
+            if wasActive {
+                transitions.append(rule.transition(.cleared, asset: asset, at: time, value: nil,
+                                                   message: "\(asset): a new life started (failure or repair recorded)"))
             }
         }
         return transitions

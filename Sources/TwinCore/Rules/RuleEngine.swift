@@ -19,8 +19,15 @@ public struct RuleEngine: Sendable {
 
     struct Hooks: Sendable {
         var rules: [Int] = []
+        /// Per entry of `rules`: the metric's position in a rul rule's model (0 for other kinds).
+        var inputs: [Int] = []
         var derived: [Int] = []
     }
+
+    /// Per rule: the model of a rul rule, nil for other kinds.
+    let models: [RULModel?]
+    /// Scratch space for rul features, so a prediction allocates nothing.
+    var featureScratch: [Double] = []
 
     struct CompiledDerived: Sendable {
         let name: String
@@ -85,9 +92,18 @@ public struct RuleEngine: Sendable {
         guard issues.isEmpty else { throw RuleError(issues: issues) }
 
         var hooks: [String: Hooks] = [:]
-        for (i, rule) in compiled.enumerated() where !rule.series.isEmpty {
+        for (i, rule) in compiled.enumerated() {
+            if case .remainingLife(let life) = rule.spec.kind {
+                for (input, metric) in life.model.features.metrics.enumerated() {
+                    hooks[metric, default: Hooks()].rules.append(i)
+                    hooks[metric, default: Hooks()].inputs.append(input)
+                }
+                continue
+            }
+            guard !rule.series.isEmpty else { continue }
             if case .stale = rule.spec.kind { continue }
             hooks[rule.series, default: Hooks()].rules.append(i)
+            hooks[rule.series, default: Hooks()].inputs.append(0)
         }
         for (i, metric) in compiledDerived.enumerated() {
             for input in metric.expression.inputs { hooks[input, default: Hooks()].derived.append(i) }
@@ -96,6 +112,10 @@ public struct RuleEngine: Sendable {
         self.metricSpecs = metrics
         self.rules = compiled
         self.checks = compiled.map { RuleCheck($0.spec) }
+        self.models = compiled.map {
+            if case .remainingLife(let life) = $0.spec.kind { return life.model }
+            return nil
+        }
         self.selectors = compiled.map(\.selector)
         self.derived = compiledDerived
         self.hooks = hooks

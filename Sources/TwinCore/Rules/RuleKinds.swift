@@ -128,3 +128,29 @@ public struct Usage: Sendable, Equatable, Codable {
         self.maxGap = maxGap
     }
 }
+
+/// A fitted remaining-useful-life model (`RULModel`) evaluated at every complete sample of its metrics.
+///
+/// Every prediction is emitted as a derived reading `output` (seconds of remaining life) and, when the model has
+/// one, `<output>_low` (its lower bound), so both land in the twin and the history. Raises when the predicted life
+/// is under `horizon`, clears when it is at least `clearHorizon`. A `failure` or `repair` maintenance event starts a
+/// new life (`RuleEngine.startNewLife`).
+public struct RemainingLife: Sendable, Equatable, Codable {
+    public var model: RULModel
+    /// Where the model was loaded from (for messages).
+    public var modelPath: String
+    public var horizon: Int64
+    public var clearHorizon: Int64
+    public var output: String
+
+    public init(model: RULModel, modelPath: String, horizon: Int64, clearHorizon: Int64? = nil,
+                output: String = "rul") {
+        self.model = model
+        self.modelPath = modelPath
+        self.horizon = horizon
+        self.clearHorizon = clearHorizon ?? horizon
+        self.output = output
+    }
+
+    public var lowerOutput: String { "\(output)_low" }
+}

@@ -52,6 +52,8 @@ public struct RuleSpec: Sendable, Equatable, Codable {
         case trend(Trend)
         case stale(Stale)
         case usage(Usage)
+        /// Named `rul` in the config.
+        case remainingLife(RemainingLife)
 
         /// The config's name for the kind.
         public var name: String {
@@ -63,6 +65,7 @@ public struct RuleSpec: Sendable, Equatable, Codable {
             case .trend: "trend"
             case .stale: "stale"
             case .usage: "usage"
+            case .remainingLife: "rul"
             }
         }
     }

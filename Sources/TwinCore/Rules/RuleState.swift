@@ -42,4 +42,6 @@ struct RuleSlot: Sendable, Codable, Equatable {
     var offline = false
     /// rate and trend: the readings within the window.
     var window = SeriesWindow()
+    /// rul: the model's feature windows.
+    var life: RULFeatureState?
 }
