@@ -1,4 +1,5 @@
 import ArgumentParser
+import TwinDaemon
 
 @main
 struct Twind: AsyncParsableCommand {
@@ -10,7 +11,8 @@ struct Twind: AsyncParsableCommand {
             the README (twin/<asset>/telemetry with a JSON object is the simplest), then look at the twins with
             `twind query latest --db twind.sqlite`.
             """,
+        version: TwindVersion.string,
         subcommands: [RunCommand.self, CheckConfigCommand.self, QueryCommand.self, AlertsCommand.self, ReplayCommand.self,
-                      MaintenanceCommand.self, DBCommand.self,
-                      SimulateCommand.self, GenerateReadingsCommand.self])
+                      MaintenanceCommand.self, ModelCommand.self, DBCommand.self,
+                      SimulateCommand.self, PublishCommand.self, GenerateReadingsCommand.self])
 }

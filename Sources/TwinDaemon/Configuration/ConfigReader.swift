@@ -5,6 +5,8 @@ import Yams
 /// at the first one.
 struct ConfigReader {
     private(set) var issues: [ConfigError.Issue] = []
+    /// Where relative file paths in the config (e.g. a rul rule's model) are resolved: the config file's directory.
+    var baseDirectory = "."
 
     mutating func fail(_ path: String, _ message: String, _ node: Node?) {
         issues.append(.init(path: path, message: message, line: node?.mark.map { $0.line }))

@@ -52,6 +52,12 @@
 ///     metric: running
 ///     usage: { cycles: { above: 0.5 }, every: 10000, max_gap: 1h }
 ///
+///   - name: remaining-life                                    # a model fitted by `twind model fit`
+///     select: { asset: "engine-*" }                           # reads the metrics the model names
+///     rul: { model: models/engine.json, horizon: 30s }        # writes rul (seconds) and rul_low into the twin;
+///                                                             # raises under the horizon; optional: clear_horizon,
+///                                                             # output (metric name, default rul); the path is
+///                                                             # relative to this file
 ///   - name: hot-differential                                  # any kind can watch an expression instead of a metric
 ///     expression: "temp_out - temp_in"
 ///     threshold: { above: 15, clear_below: 12 }
@@ -119,7 +125,7 @@ extension TwinConfiguration {
 }
 
 extension ConfigReader {
-    static let ruleKinds = ["threshold", "for", "rate", "anomaly", "trend", "stale", "usage"]
+    static let ruleKinds = ["threshold", "for", "rate", "anomaly", "trend", "stale", "usage", "rul"]
 
     mutating func rule(_ node: Node, _ path: String) -> RuleSpec? {
         let keys = ["name", "select", "metric", "expression", "severity", "message"] + Self.ruleKinds
@@ -211,9 +217,31 @@ extension ConfigReader {
             let after = need(m, "after", path, node).map { duration($0, "\(path).after", default: 0, minimum: 1) }
             let offline = m["offline_after"].map { duration($0, "\(path).offline_after", default: 0, minimum: 1) }
             return after.map { .stale(Stale(after: $0, offlineAfter: offline)) }
+        case "rul":
+            return remainingLife(node, path)
         default:
             return usage(node, path)
         }
+    }
+
+    private mutating func remainingLife(_ node: Node, _ path: String) -> RuleSpec.Kind? {
+        guard let m = mapping(node, path, allowed: ["model", "horizon", "clear_horizon", "output"]) else { return nil }
+        let horizon = need(m, "horizon", path, node).map { duration($0, "\(path).horizon", default: 0, minimum: 1) }
+        let clearHorizon = m["clear_horizon"].map { duration($0, "\(path).clear_horizon", default: 0, minimum: 1) }
+        let output = string(m["output"], "\(path).output", default: "rul")
+        guard let modelNode = need(m, "model", path, node),
+              let file = string(modelNode, "\(path).model") else { return nil }
+        let resolved = file.hasPrefix("/") ? file : "\(baseDirectory)/\(file)"
+        let model: RULModel
+        do {
+            model = try RULModelFile.load(path: resolved)
+        } catch {
+            fail("\(path).model", "\(error.description) (write one with `twind model fit`)", modelNode)
+            return nil
+        }
+        guard let horizon else { return nil }
+        return .remainingLife(RemainingLife(model: model, modelPath: resolved, horizon: horizon,
+                                            clearHorizon: clearHorizon, output: output))
     }
 
     private mutating func usage(_ node: Node, _ path: String) -> RuleSpec.Kind? {

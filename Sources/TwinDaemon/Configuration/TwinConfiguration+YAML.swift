@@ -23,6 +23,8 @@ extension TwinConfiguration {
             throw ConfigError(file: file, issues: [.init(path: "", message: "not valid YAML: \(error)")])
         }
         var reader = ConfigReader()
+        if file != "<config>" { reader.baseDirectory = (file as NSString).deletingLastPathComponent }
+        if reader.baseDirectory.isEmpty { reader.baseDirectory = "." }
         var config = TwinConfiguration()
         if let root {
             config.read(root, &reader)

@@ -82,6 +82,9 @@ public final class IngestPipeline: Sendable {
                             batch.alerts += state.rules.resetUsage(asset: event.asset, counter: counter,
                                                                    at: event.timestamp)
                         }
+                        if event.kind == .failure || event.kind == .repair {
+                            batch.alerts += state.rules.startNewLife(asset: event.asset, at: event.timestamp)
+                        }
                     case .success(.acknowledge(let id)):
                         acknowledgements.append(id)
                     case .failure(let error):
