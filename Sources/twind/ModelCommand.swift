@@ -141,8 +141,9 @@ struct ModelFit: ParsableCommand {
               + String(format: "in %.1f s; `twind model explain %@` describes it", seconds, out))
     }
 
+    /// Whole seconds as a duration text (`201s`, `3h`, `1d 2h` …): precise enough for lives and horizons.
     static func format(_ seconds: Double) -> String {
-        DurationText.format(Int64((seconds * 1_000).rounded()))
+        DurationText.format(Int64(seconds.rounded()) * 1_000)
     }
 }
 
@@ -204,12 +205,31 @@ struct ModelExplain: ParsableCommand {
             if transitions.count > 4_096 { transitions.removeAll(keepingCapacity: true) }
         }
         let seconds = (ContinuousClock.now - started) / .seconds(1)
+        // The prediction alone: features from the windows, then the model.
+        var state = RULFeatureState(model.features)
+        var features: [Double] = []
+        var sink = 0.0
+        for s in 0..<model.features.window {
+            for m in metrics.indices {
+                _ = state.take(metric: m, value: scales[m].mean + Double(s % 3) * scales[m].std,
+                               at: Int64(s + 1) * 1_000, alpha: model.features.alpha)
+            }
+        }
+        let predictions = 20_000
+        let predictStart = ContinuousClock.now
+        for _ in 0..<predictions {
+            state.features(model.features, into: &features)
+            sink += model.predict(features)
+        }
+        let perPrediction = (ContinuousClock.now - predictStart) / .seconds(1) / Double(predictions) * 1e6
         let perReading = seconds / Double(readings.count) * 1e6
         let perSample = seconds / Double(samples) * 1e6
         print("")
         print(String(format: "Live cost (this machine, %@ build): %.2f µs per reading of a model metric (twin update "
                      + "and rule), %.2f µs per complete sample of %d metrics incl. its prediction "
-                     + "(%d samples of 100 assets).", Self.buildKind, perReading, perSample, metrics.count, samples))
+                     + "(%d samples of 100 assets); the prediction alone (features and model) %.2f µs%@.",
+                     Self.buildKind, perReading, perSample, metrics.count, samples, perPrediction,
+                     sink.isNaN ? " (NaN)" : ""))
     }
 
     #if DEBUG

@@ -71,7 +71,8 @@ public struct RULDataset: Sendable {
         return (xs, ys)
     }
 
-    func row(_ i: Int) -> [Double] {
+    /// The features of sample `i`.
+    public func row(_ i: Int) -> [Double] {
         Array(x[i * featureCount..<(i + 1) * featureCount])
     }
 }
