@@ -11,6 +11,6 @@ struct Twind: AsyncParsableCommand {
             `twind query latest --db twind.sqlite`.
             """,
         subcommands: [RunCommand.self, CheckConfigCommand.self, QueryCommand.self, AlertsCommand.self, ReplayCommand.self,
-                      MaintenanceCommand.self, DBCommand.self,
+                      MaintenanceCommand.self, ImportCommand.self, DBCommand.self,
                       SimulateCommand.self, GenerateReadingsCommand.self])
 }
