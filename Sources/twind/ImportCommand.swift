@@ -143,9 +143,9 @@ struct ImportCommand: ParsableCommand {
         let summary: ImportSummary
         do {
             summary = try importer.run(reader)
-        } catch let error as ImportError {
+        } catch {
             progress.clear()
-            throw ValidationError("\(error)")
+            throw error
         }
         progress.clear()
         print(Self.describe(summary, source: options.source))
@@ -153,17 +153,18 @@ struct ImportCommand: ParsableCommand {
 
     static func describe(_ summary: ImportSummary, source: String) -> String {
         func number(_ value: Int) -> String { value.formatted(.number.grouping(.automatic).locale(.init(identifier: "en_US"))) }
-        var text = "imported \(source): \(number(summary.rows)) rows, \(number(summary.inserted)) readings inserted, "
-            + "\(number(summary.duplicates)) duplicates ignored, \(number(summary.rejected)) rows rejected"
+        func count(_ value: Int, _ noun: String) -> String { number(value) + " " + noun + (value == 1 ? "" : "s") }
+        var text = "imported \(source): \(count(summary.rows, "row")), \(count(summary.inserted, "reading")) inserted, "
+            + "\(count(summary.duplicates, "duplicate")) ignored, \(count(summary.rejected, "row")) rejected"
         if summary.rejected > 0 {
             text += summary.alreadyQuarantined > 0
                 ? " (quarantined; \(number(summary.alreadyQuarantined)) already by an earlier import)" : " (quarantined)"
         }
-        text += ", \(number(summary.assets)) assets"
+        text += ", \(count(summary.assets, "asset"))"
         if let first = summary.firstTimestamp, let last = summary.lastTimestamp {
             text += ", \(RFC3339.string(first)) to \(RFC3339.string(last))"
         }
-        if summary.failuresRecorded > 0 { text += ", \(number(summary.failuresRecorded)) failure events recorded" }
+        if summary.failuresRecorded > 0 { text += ", \(count(summary.failuresRecorded, "failure event")) recorded" }
         let rate = summary.seconds > 0 ? Int(Double(summary.rows) / summary.seconds) : summary.rows
         text += String(format: ", in %.1f s (", summary.seconds) + number(rate) + " rows/s)"
         return text

@@ -62,6 +62,9 @@ public final class Importer {
         }
         try flush(input)
         try recordFailures()
+        // Readings already in the series-ordered table are only found to be duplicates when merged: merge the rest
+        // now, so the counts are exact. (Rows another writer left unmerged count here too; they are rare.)
+        summary.inserted -= try store.mergeRecent().duplicatesIgnored
         try store.checkpoint()
         summary.assets = assets.count
         summary.seconds = (ContinuousClock.now - started).seconds
@@ -159,7 +162,7 @@ public final class Importer {
         summary.inserted += result.readingsInserted
         readings.removeAll(keepingCapacity: true)
         quarantine.removeAll(keepingCapacity: true)
-        try store.mergeRecentIfNeeded()
+        if let merge = try store.mergeRecentIfNeeded() { summary.inserted -= merge.duplicatesIgnored }
         onProgress?(ImportProgress(rows: summary.rows, bytesRead: reader.bytesRead,
                                    readingsInserted: summary.inserted, rejected: summary.rejected))
     }
