@@ -10,9 +10,10 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Import historical readings from a CSV or JSONL file (or - for stdin) into the database.",
         discussion: """
-            Each row gives an asset, a time and one or more metric values. Every other column holding numbers is \
-            a metric unless --metrics lists them; empty fields and NA, N/A, null, none, - are missing values. \
-            The delimiter is guessed from the first line (',', ';', tab, else runs of spaces) unless given.
+            Each row gives an asset, a time and one or more metric values. Every other column holding numbers in \
+            the first data row is a metric unless --metrics lists them; empty fields and NA, N/A, null, none, - \
+            are missing values. The delimiter is guessed from the first line (',', ';', tab, else runs of \
+            spaces) unless given.
 
             Importing is idempotent like live ingest: a reading already stored at the same (asset, metric, time) \
             is skipped and counted as a duplicate, so importing a file twice adds nothing. A bad row (wrong \

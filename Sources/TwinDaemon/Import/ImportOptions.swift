@@ -40,6 +40,7 @@ public struct ImportSummary: Sendable {
     public var rows = 0
     /// Readings found in the good rows.
     public var readings = 0
+    /// Readings that were not stored before.
     public var inserted = 0
     /// Rows refused (each one quarantined, unless an earlier import already quarantined it).
     public var rejected = 0

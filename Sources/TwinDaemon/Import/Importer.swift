@@ -7,6 +7,8 @@ import TwinStore
 /// Readings are idempotent on (asset, metric, time) and a bad row is quarantined only once per source and line,
 /// so importing the same file again adds nothing.
 public final class Importer {
+    /// The most lines one quoted field may span.
+    static let maxRecordLines = 100
     private let store: TwinStore
     private let options: ImportOptions
     /// Called after every committed batch.
@@ -38,7 +40,7 @@ public final class Importer {
         if options.format == .jsonl { jsonl = try JSONLRowMapper(mapping: options.mapping) }
         let reader = try TwinStoreReader(path: store.path)
         let prefix = "import:\(options.source):"
-        for entry in try reader.quarantine(limit: 1_000_000) where entry.topic.hasPrefix(prefix) {
+        for entry in try reader.quarantine(limit: 100_000) where entry.topic.hasPrefix(prefix) {
             knownQuarantine.insert(QuarantineKey(topic: entry.topic, reason: entry.reason, payload: entry.payload))
         }
     }
@@ -46,8 +48,22 @@ public final class Importer {
     public func run(_ input: LineReader) throws -> ImportSummary {
         let started = ContinuousClock.now
         try input.forEachLine { line, number in
+            var line = line
+            if number == 1, line.starts(with: [0xEF, 0xBB, 0xBF]) {
+                line = UnsafeRawBufferPointer(rebasing: line[3...])   // the byte order mark spreadsheets write
+            }
             if let open = openRecord {
                 let joined = open.bytes + [UInt8(ascii: "\n")] + Array(line)
+                if number - open.line >= Self.maxRecordLines {
+                    // A stray quote: refuse the lines it swallowed as one row rather than read on to the end.
+                    openRecord = nil
+                    try joined.withUnsafeBytes { bytes in
+                        try reject(bytes, line: open.line, RowProblem(
+                            RowProblem.unterminatedQuote,
+                            "a quoted field is not closed within \(Self.maxRecordLines) lines (lines \(open.line)-\(number))"))
+                    }
+                    return
+                }
                 openRecord = (joined, open.line)
                 try joined.withUnsafeBytes { try take($0, line: open.line, reader: input) }
             } else if !line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) {
