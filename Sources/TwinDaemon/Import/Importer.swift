@@ -179,7 +179,7 @@ public final class Importer {
         readings.removeAll(keepingCapacity: true)
         quarantine.removeAll(keepingCapacity: true)
         if let merge = try store.mergeRecentIfNeeded() { summary.inserted -= merge.duplicatesIgnored }
-        onProgress?(ImportProgress(rows: summary.rows, bytesRead: reader.bytesRead,
+        onProgress?(ImportProgress(rows: summary.rows, bytesRead: reader.bytesConsumed,
                                    readingsInserted: summary.inserted, rejected: summary.rejected))
     }
 

@@ -14,6 +14,8 @@ public final class LineReader {
     private var buffer: UnsafeMutableRawBufferPointer
     /// Bytes read from the descriptor so far.
     public private(set) var bytesRead: Int64 = 0
+    /// Bytes up to the end of the line last handed out.
+    public private(set) var bytesConsumed: Int64 = 0
     /// The number of the line last handed out, from 1.
     public private(set) var lineNumber = 0
 
@@ -36,6 +38,7 @@ public final class LineReader {
                 var last = newline
                 if last > start, buffer[last - 1] == UInt8(ascii: "\r") { last -= 1 }
                 lineNumber += 1
+                bytesConsumed = bytesRead - Int64(end - newline - 1)
                 try body(UnsafeRawBufferPointer(rebasing: buffer[start..<last]), lineNumber)
                 start = newline + 1
                 scanned = start
@@ -70,6 +73,7 @@ public final class LineReader {
                     var last = end
                     if buffer[last - 1] == UInt8(ascii: "\r") { last -= 1 }
                     lineNumber += 1
+                    bytesConsumed = bytesRead
                     try body(UnsafeRawBufferPointer(rebasing: buffer[start..<last]), lineNumber)
                 }
                 return
