@@ -57,6 +57,7 @@ public final class Importer {
                 if number - open.line >= Self.maxRecordLines {
                     // A stray quote: refuse the lines it swallowed as one row rather than read on to the end.
                     openRecord = nil
+                    summary.rows += 1
                     try joined.withUnsafeBytes { bytes in
                         try reject(bytes, line: open.line, RowProblem(
                             RowProblem.unterminatedQuote,
@@ -71,6 +72,7 @@ public final class Importer {
             }
         }
         if let open = openRecord {
+            summary.rows += 1
             try open.bytes.withUnsafeBytes { bytes in
                 try reject(bytes, line: open.line, RowProblem(RowProblem.unterminatedQuote,
                                                                 "a quoted field is not closed before the end of the input"))
