@@ -13,6 +13,6 @@ struct Twind: AsyncParsableCommand {
             """,
         version: TwindVersion.string,
         subcommands: [RunCommand.self, CheckConfigCommand.self, QueryCommand.self, AlertsCommand.self, ReplayCommand.self,
-                      MaintenanceCommand.self, ModelCommand.self, DBCommand.self,
+                      MaintenanceCommand.self, ImportCommand.self, ModelCommand.self, DBCommand.self,
                       SimulateCommand.self, PublishCommand.self, GenerateReadingsCommand.self])
 }
