@@ -21,9 +21,17 @@ struct PublishCommand: ParsableCommand {
     @Option(name: .long, help: "Messages per second at most (0: as fast as the broker takes them).")
     var rate: Double = 0
 
+    func validate() throws {
+        guard file == "-" || FileManager.default.isReadableFile(atPath: file) else {
+            throw ValidationError("cannot read \(file): give a file of TOPIC<tab>PAYLOAD lines, or - for stdin")
+        }
+        guard rate >= 0 else { throw ValidationError("--rate takes messages per second, e.g. --rate 1000 (0: no limit)") }
+    }
+
     func run() throws {
         guard let input = file == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: file) else {
-            throw ValidationError("cannot read \(file): give a file of TOPIC<tab>PAYLOAD lines, or - for stdin")
+            printError("cannot read \(file)")
+            throw ExitCode(66)
         }
         var configuration = try MQTTConfiguration(url: broker, clientID: "twind-publish-\(getpid())", subscriptions: [])
         configuration.cleanSession = true

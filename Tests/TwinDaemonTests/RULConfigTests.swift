@@ -32,7 +32,7 @@ struct RULConfigTests {
         rules:
           - name: remaining-life
             select: { asset: "engine-*" }
-            rul: { model: \(model), horizon: 30s, clear_horizon: 50s }
+            rul: { model: \(model), horizon: 10s, clear_horizon: 20s }
         """
     }
 
@@ -49,7 +49,7 @@ struct RULConfigTests {
             return
         }
         #expect(life.model == model)
-        #expect(life.horizon == 30_000 && life.clearHorizon == 50_000 && life.output == "rul")
+        #expect(life.horizon == 10_000 && life.clearHorizon == 20_000 && life.output == "rul")
         #expect(life.modelPath == "\(dir)/engine.json")
         _ = try RuleEngine(rules: config.rules)
     }
@@ -82,6 +82,6 @@ struct RULConfigTests {
         try RULModelFile.write(Self.model(), to: "\(dir)/m.json")
         let yaml = "rules:\n  - name: x\n    rul: { model: \(dir)/m.json }\n"
         let error = try #require(throws: ConfigError.self) { try TwinConfiguration.parse(yaml: yaml) }
-        #expect(error.description.contains("rul.horizon") || error.description.contains("horizon"))
+        #expect(error.description.contains("rules[0].rul.horizon"), "\(error.description)")
     }
 }

@@ -1,6 +1,6 @@
 /// Least-squares gradient boosting of depth-limited regression trees over histogram bins: deterministic, pure Swift.
 ///
-/// Each feature is cut into at most `bins` quantile bins once; a tree grows level by level, each node taking the
+/// Each feature is cut into at most `bins` quantile bins once; a tree grows depth first, each node taking the
 /// split (feature, bin edge) that removes the most squared error, leaving at least `minLeaf` samples on each side.
 public struct GradientBoosting: Sendable {
     public var trees = 200

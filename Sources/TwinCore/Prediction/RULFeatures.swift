@@ -7,7 +7,8 @@
 public struct RULFeatureSpec: Sendable, Equatable, Codable {
     /// The metrics the model reads, in feature order (at most 64).
     public var metrics: [String]
-    /// Samples in the trailing window for the mean and slope.
+    /// Readings of each metric in the trailing window for its mean and slope (one per sample when every message
+    /// carries every metric).
     public var window: Int
     /// Weight of the newest sample in the smoothed level (an exponentially weighted mean).
     public var alpha: Double
@@ -15,6 +16,7 @@ public struct RULFeatureSpec: Sendable, Equatable, Codable {
     public var age: Bool
 
     public static let maxMetrics = 64
+    public static let maxWindow = 1_000
 
     public init(metrics: [String], window: Int = 30, alpha: Double = 0.2, age: Bool = true) {
         self.metrics = metrics
@@ -36,49 +38,48 @@ public struct RULFeatureSpec: Sendable, Equatable, Codable {
         if metrics.isEmpty { problems.append(("metrics", "give at least one metric")) }
         if metrics.count > Self.maxMetrics { problems.append(("metrics", "at most \(Self.maxMetrics) metrics")) }
         if Set(metrics).count != metrics.count { problems.append(("metrics", "a metric is listed twice")) }
-        if window < 2 { problems.append(("window", "must be at least 2 samples")) }
+        if window < 2 || window > Self.maxWindow {
+            problems.append(("window", "must be 2 to \(Self.maxWindow) readings"))
+        }
         if !(alpha > 0 && alpha <= 1) { problems.append(("alpha", "must be in (0, 1]")) }
         return problems
     }
 }
 
-/// The running state behind `RULFeatureSpec` for one asset: a ring buffer per metric, updated one reading at a time.
+/// The running state behind `RULFeatureSpec` for one asset life: per metric a `SeriesWindow` of its newest readings
+/// and a smoothed level, updated one reading at a time.
 ///
 /// Feed every reading of the model's metrics in time order with `take`; when it returns true a sample is complete
-/// and `features(into:)` gives its feature vector. A reading older than its metric's newest is ignored.
+/// and `features(into:)` gives its feature vector. A reading older than its metric's newest is ignored, and so is one
+/// at or before `bornAt` (the failure or repair that started this life).
 public struct RULFeatureState: Sendable, Equatable, Codable {
-    /// Per metric, the newest `window` values (ring buffers laid end to end) and their times (Unix ms).
-    private var values: [Double]
-    private var times: [Int64]
-    /// Per metric: how many values are held (≤ window), the ring's next write position, the smoothed level.
-    private var counts: [Int]
-    private var heads: [Int]
+    private var windows: [SeriesWindow]
     private var levels: [Double]
     private var lastTimes: [Int64]
     /// The instant being assembled and which metrics have a reading at it.
     private var pendingTime: Int64 = .min
     private var pendingMask: UInt64 = 0
+    /// Readings at or before this time (Unix ms) belong to an earlier life.
+    public private(set) var bornAt: Int64
     /// Time of the first complete sample (Unix ms), and how many samples are complete.
     public private(set) var startTime: Int64 = .min
     public private(set) var samples = 0
     /// Time of the newest complete sample.
     public private(set) var sampleTime: Int64 = .min
+    private let window: Int
 
-    public init(metricCount: Int, window: Int) {
-        values = Array(repeating: 0, count: metricCount * window)
-        times = Array(repeating: 0, count: metricCount * window)
-        counts = Array(repeating: 0, count: metricCount)
-        heads = Array(repeating: 0, count: metricCount)
-        levels = Array(repeating: 0, count: metricCount)
-        lastTimes = Array(repeating: .min, count: metricCount)
+    public init(_ spec: RULFeatureSpec, bornAt: Int64 = .min) {
+        windows = Array(repeating: SeriesWindow(), count: spec.metrics.count)
+        levels = Array(repeating: 0, count: spec.metrics.count)
+        lastTimes = Array(repeating: bornAt, count: spec.metrics.count)
+        window = spec.window
+        self.bornAt = bornAt
     }
 
-    public init(_ spec: RULFeatureSpec) {
-        self.init(metricCount: spec.metrics.count, window: spec.window)
+    /// The state was made for a spec with this many metrics and this window (a restored state may not be).
+    public func fits(_ spec: RULFeatureSpec) -> Bool {
+        windows.count == spec.metrics.count && window == spec.window
     }
-
-    private var metricCount: Int { counts.count }
-    private var window: Int { metricCount == 0 ? 0 : values.count / metricCount }
 
     /// Takes the reading of metric number `metric` (its index in the spec's list). Returns true when it completes a
     /// sample: every metric now has a reading at `time`.
@@ -86,13 +87,8 @@ public struct RULFeatureState: Sendable, Equatable, Codable {
     public mutating func take(metric: Int, value: Double, at time: Int64, alpha: Double) -> Bool {
         guard value.isFinite, time > lastTimes[metric] else { return false }
         lastTimes[metric] = time
-        let w = window
-        let base = metric * w
-        values[base + heads[metric]] = value
-        times[base + heads[metric]] = time
-        heads[metric] = heads[metric] + 1 == w ? 0 : heads[metric] + 1
-        levels[metric] = counts[metric] == 0 ? value : alpha * value + (1 - alpha) * levels[metric]
-        if counts[metric] < w { counts[metric] += 1 }
+        levels[metric] = windows[metric].isEmpty ? value : alpha * value + (1 - alpha) * levels[metric]
+        windows[metric].append(time, value, maxPoints: window)
 
         if time > pendingTime {
             pendingTime = time
@@ -101,7 +97,7 @@ public struct RULFeatureState: Sendable, Equatable, Codable {
             return false
         }
         pendingMask |= 1 << UInt64(metric)
-        let full: UInt64 = metricCount == 64 ? ~0 : (1 << UInt64(metricCount)) - 1
+        let full: UInt64 = windows.count == 64 ? ~0 : (1 << UInt64(windows.count)) - 1
         guard pendingMask == full else { return false }
         pendingMask = 0
         if startTime == .min { startTime = time }
@@ -114,31 +110,10 @@ public struct RULFeatureState: Sendable, Equatable, Codable {
     public func features(_ spec: RULFeatureSpec, into out: inout [Double]) {
         let n = spec.featureCount
         if out.count != n { out = Array(repeating: 0, count: n) }
-        let w = window
-        for m in 0..<metricCount {
-            let count = counts[m]
-            let base = m * w
-            // Oldest first: the ring starts at head when full, at 0 otherwise.
-            let start = count == w ? heads[m] : 0
-            let newestTime = times[base + (heads[m] + w - 1) % w]
-            var sumT = 0.0, sumV = 0.0, sumTT = 0.0, sumTV = 0.0
-            var i = start
-            for _ in 0..<count {
-                let t = Double(times[base + i] - newestTime) / 1_000
-                let v = values[base + i]
-                sumT += t
-                sumV += v
-                sumTT += t * t
-                sumTV += t * v
-                i = i + 1 == w ? 0 : i + 1
-            }
-            let c = Double(count)
-            let mean = sumV / c
-            let denominator = c * sumTT - sumT * sumT
-            let slope = count >= 2 && denominator > 0 ? (c * sumTV - sumT * sumV) / denominator : 0
+        for m in windows.indices {
             out[m * 3] = levels[m]
-            out[m * 3 + 1] = mean
-            out[m * 3 + 2] = slope
+            out[m * 3 + 1] = windows[m].mean ?? levels[m]
+            out[m * 3 + 2] = windows[m].line()?.slope ?? 0
         }
         if spec.age { out[n - 1] = Double(sampleTime - startTime) / 1_000 }
     }

@@ -135,16 +135,17 @@ public struct RULModel: Sendable, Equatable, Codable {
         public var meanLife: Double
         public var minLife: Double
         public var maxLife: Double
-        /// Cross-validation with folds by asset (never by sample): RMSE and the PHM08 score over every held-out sample.
+        /// Cross-validation with folds by asset (never by sample or life): RMSE, MAE and the mean PHM08 score over
+        /// every held-out sample; nil without cross-validation.
         public var folds: Int
-        public var cvRMSE: Double
-        public var cvMAE: Double
-        public var cvScore: Double
+        public var cvRMSE: Double?
+        public var cvMAE: Double?
+        public var cvScore: Double?
         /// The settings it was fitted with, for the record (e.g. "trees": 200).
         public var settings: [String: Double]
 
         public init(assets: [String], lives: Int, samples: Int, meanLife: Double, minLife: Double, maxLife: Double,
-                    folds: Int, cvRMSE: Double, cvMAE: Double, cvScore: Double, settings: [String: Double]) {
+                    folds: Int, cvRMSE: Double?, cvMAE: Double?, cvScore: Double?, settings: [String: Double]) {
             self.assets = assets
             self.lives = lives
             self.samples = samples
@@ -192,11 +193,23 @@ public struct RULModel: Sendable, Equatable, Codable {
         problems += features.problems.map { "features.\($0.field): \($0.message)" }
         let n = features.featureCount
         if scaling.count != n { problems.append("scaling has \(scaling.count) entries for \(n) features") }
+        if featureNames.count != n { problems.append("featureNames has \(featureNames.count) entries for \(n) features") }
+        if let bound = lowerBound {
+            if bound.bandEdges.isEmpty || bound.bandEdges.count != bound.offsets.count {
+                problems.append("lowerBound: bandEdges and offsets differ in length")
+            }
+            if !(bound.bandEdges + bound.offsets).allSatisfy(\.isFinite) {
+                problems.append("lowerBound holds a number that is not finite")
+            }
+        }
         if !(cap > 0) { problems.append("cap must be positive") }
         switch method {
         case .linear:
             if let linear {
                 if linear.weights.count != n { problems.append("linear.weights has \(linear.weights.count) for \(n)") }
+                if !(linear.weights + [linear.intercept]).allSatisfy(\.isFinite) {
+                    problems.append("linear holds a weight that is not finite")
+                }
                 if scaling.contains(where: { !($0.std > 0) }) { problems.append("scaling.std must be positive") }
             } else {
                 problems.append("method is linear but there is no 'linear' section")
@@ -221,6 +234,12 @@ public struct RULModel: Sendable, Equatable, Codable {
                 }
                 if trees.roots.contains(where: { !(0..<count).contains($0) }) {
                     problems.append("trees: a root points outside the model")
+                }
+                if !(trees.threshold + trees.value + [trees.base, trees.learningRate]).allSatisfy(\.isFinite) {
+                    problems.append("trees hold a number that is not finite")
+                }
+                if trees.importance.count != n {
+                    problems.append("trees.importance has \(trees.importance.count) entries for \(n) features")
                 }
             }
         }

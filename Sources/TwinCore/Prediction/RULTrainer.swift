@@ -1,5 +1,7 @@
-/// Fits a `RULModel` to a `RULDataset` and cross-validates it with folds by life (an asset's samples are never split
-/// between training and held-out data, or the score would flatter the model).
+import Foundation
+
+/// Fits a `RULModel` to a `RULDataset` and cross-validates it with folds by asset (an asset's samples, over all its
+/// lives, are never split between training and held-out data, or the score would flatter the model).
 public struct RULTrainer: Sendable {
     public var method: RULModel.Method = .gbt
     public var boosting = GradientBoosting()
@@ -20,6 +22,8 @@ public struct RULTrainer: Sendable {
         public var predicted: [Double]
         public var actual: [Double]
         public var life: [Int]
+        /// The fold each sample was held out in.
+        public var fold: [Int]
 
         public var rmse: Double {
             guard !actual.isEmpty else { return .nan }
@@ -32,15 +36,17 @@ public struct RULTrainer: Sendable {
             return zip(predicted, actual).reduce(0.0) { $0 + abs($1.0 - $1.1) } / Double(actual.count)
         }
 
-        /// The PHM08 score summed over the samples (late predictions cost more than early ones).
+        /// The PHM08 score, averaged over the samples (late predictions cost more than early ones).
         public var score: Double {
-            zip(predicted, actual).reduce(0.0) { $0 + RULTrainer.phm08($1.0 - $1.1) }
+            guard !actual.isEmpty else { return .nan }
+            return zip(predicted, actual).reduce(0.0) { $0 + RULTrainer.phm08($1.0 - $1.1) } / Double(actual.count)
         }
     }
 
-    /// The PHM08 challenge's asymmetric cost of one error (predicted − true, in cycles or seconds).
+    /// The PHM08 challenge's asymmetric cost of one error (predicted − true, in cycles; here one cycle is taken as
+    /// one second). Capped at e^100 so errors of days stay finite.
     public static func phm08(_ error: Double) -> Double {
-        error < 0 ? _exp(-error / 13) - 1 : _exp(error / 10) - 1
+        error < 0 ? exp(Swift.min(100, -error / 13)) - 1 : exp(Swift.min(100, error / 10)) - 1
     }
 
     /// Fits on every sample and cross-validates; the model carries the summary and a lower bound learned from the
@@ -70,22 +76,24 @@ public struct RULTrainer: Sendable {
             assets: Array(Set(data.lives.map(\.asset))).sorted(), lives: data.lives.count, samples: data.count,
             meanLife: lengths.isEmpty ? 0 : lengths.reduce(0, +) / Double(lengths.count),
             minLife: lengths.min() ?? 0, maxLife: lengths.max() ?? 0, folds: cv?.folds ?? 0,
-            cvRMSE: cv?.rmse ?? .nan, cvMAE: cv?.mae ?? .nan, cvScore: cv?.score ?? .nan, settings: settings)
+            cvRMSE: cv?.rmse, cvMAE: cv?.mae, cvScore: cv?.score, settings: settings)
         return model
     }
 
-    /// Cross-validation with folds by life; nil with fewer than two lives or `folds` < 2.
+    /// Cross-validation with folds by asset (all lives of an asset in one fold); nil with fewer than two assets or
+    /// `folds` < 2.
     public func crossValidate(_ data: RULDataset) -> CrossValidation? {
         let lifeCount = data.lives.count
-        let k = Swift.min(folds, lifeCount)
+        var assets = Array(Set(data.lives.map(\.asset))).sorted()
+        let k = Swift.min(folds, assets.count)
         guard k >= 2 else { return nil }
-        var order = Array(0..<lifeCount)
         var generator = SplitMix64(seed: seed)
-        order.shuffle(using: &generator)
-        var foldOf = [Int](repeating: 0, count: lifeCount)
-        for (position, life) in order.enumerated() { foldOf[life] = position % k }
+        assets.shuffle(using: &generator)
+        var foldOfAsset: [String: Int] = [:]
+        for (position, asset) in assets.enumerated() { foldOfAsset[asset] = position % k }
+        let foldOf = data.lives.map { foldOfAsset[$0.asset]! }
 
-        var cv = CrossValidation(folds: k, predicted: [], actual: [], life: [])
+        var cv = CrossValidation(folds: k, predicted: [], actual: [], life: [], fold: [])
         var row: [Double] = []
         for fold in 0..<k {
             let training = Set((0..<lifeCount).filter { foldOf[$0] != fold })
@@ -96,6 +104,7 @@ public struct RULTrainer: Sendable {
                 cv.predicted.append(part.predict(row))
                 cv.actual.append(data.y[i])
                 cv.life.append(data.life[i])
+                cv.fold.append(fold)
             }
         }
         return cv
@@ -107,7 +116,7 @@ public struct RULTrainer: Sendable {
             twindVersion: "", created: "", method: method, features: spec, featureNames: spec.featureNames,
             scaling: scaling, cap: cap, linear: nil, trees: nil, lowerBound: nil,
             training: .init(assets: [], lives: 0, samples: y.count, meanLife: 0, minLife: 0, maxLife: 0, folds: 0,
-                            cvRMSE: .nan, cvMAE: .nan, cvScore: .nan, settings: [:]))
+                            cvRMSE: nil, cvMAE: nil, cvScore: nil, settings: [:]))
         switch method {
         case .gbt: model.trees = boosting.fit(x: x, y: y, featureCount: spec.featureCount)
         case .linear: model.linear = ridge.fit(x: x, y: y, scaling: scaling)
@@ -153,11 +162,3 @@ public struct RULTrainer: Sendable {
         return .init(bandEdges: edges, offsets: offsets, quantile: quantile)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
-#elseif canImport(Darwin)
-import Darwin
-@inline(__always) func _exp(_ x: Double) -> Double { Darwin.exp(x) }
-#endif

@@ -46,7 +46,7 @@ struct CompiledRule: Sendable {
             if case .remainingLife(let life) = spec.kind { return life.output }
             return ""
         }()
-        lowMetric = ttlMetric + "_low"
+        if case .remainingLife(let life) = spec.kind { lowMetric = life.output + "_low" } else { lowMetric = "" }
         do {
             message = try MessageTemplate(spec.message ?? Self.defaultMessage(spec))
         } catch {
@@ -56,6 +56,9 @@ struct CompiledRule: Sendable {
         for (field, problem) in Self.kindProblems(spec.kind) { fail(field, problem) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
+        // A model's training summary may hold NaN; the default strategy would throw and every spec would hash alike.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                      nan: "nan")
         fingerprint = Self.fnv1a((try? encoder.encode(spec)) ?? Data())
     }
 
@@ -84,7 +87,7 @@ struct CompiledRule: Sendable {
         case .stale: spec.metric == nil ? "{asset}: no reading for {age} ({rule})"
             : "{asset}: no reading of {metric} for {age} ({rule})"
         case .usage: "{asset}: maintenance due, {usage} of {limit} since the last one ({rule})"
-        case .remainingLife: "{asset}: predicted remaining life {ttl}, under the horizon of {limit} s ({rule})"
+        case .remainingLife: "{asset}: predicted remaining life {ttl} ({rule})"
         }
     }
 
@@ -136,6 +139,11 @@ struct CompiledRule: Sendable {
         case .remainingLife(let life):
             check(life.horizon > 0, "rul.horizon", "must be longer than 0")
             check(life.clearHorizon >= life.horizon, "rul.clear_horizon", "must be at least the horizon")
+            let cap = DurationText.format(Int64(life.model.cap * 1_000))
+            check(Double(life.horizon) / 1_000 < life.model.cap, "rul.horizon",
+                  "must be under the model's cap of \(cap) (its predictions stop there: every asset would alert)")
+            check(Double(life.clearHorizon) / 1_000 < life.model.cap, "rul.clear_horizon",
+                  "must be under the model's cap of \(cap) (its predictions stop there: the alert might never clear)")
             check(!life.output.isEmpty && RuleEngine.nameProblem(life.output) == nil, "rul.output",
                   "must be a metric name (no '/', not starting with '@')")
             for problem in life.model.problems { check(false, "rul.model", "\(life.modelPath): \(problem)") }

@@ -9,8 +9,8 @@ struct RuleCheck: Sendable {
         case trend(Threshold, window: Int64, horizon: Double, clearHorizon: Double, minPoints: Int, maxPoints: Int)
         case usage(Usage.Measure, every: Double, maxGap: Int64)
         case stale
-        /// Horizons in seconds; the model itself is in `RuleEngine.models`.
-        case remainingLife(horizon: Double, clearHorizon: Double)
+        /// Horizons in seconds and the level's smoothing weight; the model itself is in `RuleEngine.models`.
+        case remainingLife(horizon: Double, clearHorizon: Double, alpha: Double)
     }
 
     /// What one value did to the rule's episode.
@@ -37,7 +37,8 @@ struct RuleCheck: Sendable {
         case .usage(let u): kind = .usage(u.measure, every: u.every, maxGap: u.maxGap)
         case .stale: kind = .stale
         case .remainingLife(let life):
-            kind = .remainingLife(horizon: Double(life.horizon) / 1_000, clearHorizon: Double(life.clearHorizon) / 1_000)
+            kind = .remainingLife(horizon: Double(life.horizon) / 1_000, clearHorizon: Double(life.clearHorizon) / 1_000,
+                                  alpha: life.model.features.alpha)
         }
     }
 
@@ -148,28 +149,15 @@ struct RuleCheck: Sendable {
         return (event, ttlOut)
     }
 
-    /// rul: takes one reading of the model's metric number `input`; when it completes a sample, predicts the
-    /// remaining life (seconds) and its lower bound. `features` is scratch space.
+    /// rul: judges a new prediction (seconds of remaining life) against the horizons.
     @inline(__always)
-    func stepLife(_ s: inout RuleSlot, _ model: RULModel, input: Int, _ value: Double, at time: Int64,
-                  features: inout [Double]) -> (event: Event, life: Double?, low: Double?) {
-        guard case .remainingLife(let horizon, let clearHorizon) = kind else { return (.none, nil, nil) }
-        if s.life == nil { s.life = RULFeatureState(model.features) }
-        guard s.life!.take(metric: input, value: value, at: time, alpha: model.features.alpha) else {
-            return (.none, nil, nil)
-        }
-        s.lastTime = time
-        s.life!.features(model.features, into: &features)
-        let life = model.predict(features)
+    func judgeLife(_ s: inout RuleSlot, _ life: Double) -> Event {
+        guard case .remainingLife(let horizon, let clearHorizon, _) = kind else { return .none }
         s.lastValue = life
         let values = MessageTemplate.Values(limit: horizon, ttlSeconds: life)
-        var event = Event.none
-        if !s.active, life < horizon {
-            event = raise(&s, life, values)
-        } else if s.active, life >= clearHorizon {
-            event = clear(&s, life, values)
-        }
-        return (event, life, model.lowerBound(for: life))
+        if !s.active, life < horizon { return raise(&s, life, values) }
+        if s.active, life >= clearHorizon { return clear(&s, life, values) }
+        return .none
     }
 
     /// A condition with hysteresis: true once beyond the limit, false once back past the clear level.

@@ -57,17 +57,9 @@ extension RuleEngine {
         for (position, i) in ruleIndices.enumerated() {
             let check = checks[i]
             if check.hasSelector, !selectors[i].selects(twin.asset, twin, &assets.values[a].globMatch[i]) { continue }
-            if let model = models[i] {
-                let (event, life, low) = check.stepLife(&assets.values[a].slots[i], model, input: inputs[position],
-                                                        value, at: time, features: &featureScratch)
-                if let life {
-                    derived.append(Reading(asset: twin.asset, metric: rules[i].ttlMetric, timestamp: time, value: life))
-                    if let low {
-                        derived.append(Reading(asset: twin.asset, metric: rules[i].lowMetric, timestamp: time,
-                                               value: low))
-                    }
-                }
-                report(event, i, twin.asset, time, &transitions)
+            if case .remainingLife(_, _, let alpha) = check.kind {
+                stepLife(i, a, input: inputs[position], value, at: time, alpha: alpha, twin.asset, &transitions,
+                         &derived)
                 continue
             }
             let (event, ttl) = check.step(&assets.values[a].slots[i], value, at: time)
@@ -76,6 +68,27 @@ extension RuleEngine {
             }
             report(event, i, twin.asset, time, &transitions)
         }
+    }
+
+    /// rul: takes one reading of the model's metric number `input`; at a complete sample predicts the remaining life,
+    /// emits it (and its lower bound) as derived readings and judges it. The model is read only then.
+    @inline(__always)
+    private mutating func stepLife(_ i: Int, _ a: Dictionary<String, AssetRules>.Index, input: Int, _ value: Double,
+                                   at time: Int64, alpha: Double, _ asset: String,
+                                   _ transitions: inout [AlertTransition], _ derived: inout [Reading]) {
+        if assets.values[a].slots[i].life == nil {
+            assets.values[a].slots[i].life = RULFeatureState(models[i]!.features)
+        }
+        guard assets.values[a].slots[i].life!.take(metric: input, value: value, at: time, alpha: alpha) else { return }
+        assets.values[a].slots[i].lastTime = time
+        let model = models[i]!
+        assets.values[a].slots[i].life!.features(model.features, into: &featureScratch)
+        let life = model.predict(featureScratch)
+        derived.append(Reading(asset: asset, metric: rules[i].ttlMetric, timestamp: time, value: life))
+        if let low = model.lowerBound(for: life) {
+            derived.append(Reading(asset: asset, metric: rules[i].lowMetric, timestamp: time, value: low))
+        }
+        report(checks[i].judgeLife(&assets.values[a].slots[i], life), i, asset, time, &transitions)
     }
 
     @inline(__always)
@@ -154,14 +167,18 @@ extension RuleEngine {
         return transitions
     }
 
-    /// Starts a new life for `asset` (a `failure` or `repair` was recorded at `time`): every rul rule forgets the
-    /// asset's feature windows and age, and its alert, if raised, clears.
+    /// Starts a new life for `asset` (a `failure` or `repair` recorded at `time`): every rul rule forgets the asset's
+    /// feature windows and age, readings at or before `time` no longer count, and its alert, if raised, clears. An
+    /// event no newer than the current life's start (a redelivery, or a late record) changes nothing.
     public mutating func startNewLife(asset: String, at time: Int64) -> [AlertTransition] {
         var transitions: [AlertTransition] = []
-        for (i, rule) in rules.enumerated() where models[i] != nil {
-            guard let a = assets.index(forKey: asset) else { break }
+        for (i, rule) in rules.enumerated() {
+            guard let model = models[i] else { continue }
+            let a = slotsIndex(asset)
+            if let life = assets.values[a].slots[i].life, time <= life.bornAt { continue }
             let wasActive = assets.values[a].slots[i].active
             assets.values[a].slots[i] = RuleSlot()
+            assets.values[a].slots[i].life = RULFeatureState(model.features, bornAt: time)
             if wasActive {
                 transitions.append(rule.transition(.cleared, asset: asset, at: time, value: nil,
                                                    message: "\(asset): a new life started (failure or repair recorded)"))

@@ -116,6 +116,7 @@ public struct RuleEngine: Sendable {
             if case .remainingLife(let life) = $0.spec.kind { return life.model }
             return nil
         }
+        self.featureScratch = Array(repeating: 0, count: models.map { $0?.features.featureCount ?? 0 }.max() ?? 0)
         self.selectors = compiled.map(\.selector)
         self.derived = compiledDerived
         self.hooks = hooks
@@ -143,6 +144,8 @@ public struct RuleEngine: Sendable {
         var restored = AssetRules(ruleCount: rules.count)
         for (i, rule) in rules.enumerated() {
             if let entry = state.rules[rule.spec.name], entry.fingerprint == rule.fingerprint {
+                // A rul rule's windows must have the shape of its model, whatever the fingerprint says.
+                if let model = models[i], let life = entry.slot.life, !life.fits(model.features) { continue }
                 restored.slots[i] = entry.slot
             }
         }

@@ -151,6 +151,4 @@ public struct RemainingLife: Sendable, Equatable, Codable {
         self.clearHorizon = clearHorizon ?? horizon
         self.output = output
     }
-
-    public var lowerOutput: String { "\(output)_low" }
 }

@@ -67,6 +67,9 @@ struct SeriesWindow: Sendable, Equatable {
         (sumT, sumV, sumTT, sumTV) = (0, 0, 0, 0)
     }
 
+    /// The mean of the values; nil when empty.
+    var mean: Double? { count == 0 ? nil : sumV / Double(count) }
+
     /// The least-squares line through the points: slope per second and the line's value at the newest point's time;
     /// nil with fewer than two distinct times.
     func line() -> (slope: Double, valueAtNewest: Double)? {

@@ -25,6 +25,11 @@ public enum RULModelFile {
         } catch let DecodingError.keyNotFound(key, context) {
             let at = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
             throw LoadError(path: path, reason: "'\(at)' is missing (is it a file written by `twind model fit`?)")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
+                let DecodingError.dataCorrupted(context) {
+            let at = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw LoadError(path: path, reason: "not a twind model file (\(at.isEmpty ? "" : "at '\(at)': ")"
+                            + "\(context.debugDescription))")
         } catch {
             throw LoadError(path: path, reason: "not a twind model file (\(error))")
         }
