@@ -12,5 +12,5 @@ struct Twind: AsyncParsableCommand {
             """,
         subcommands: [RunCommand.self, CheckConfigCommand.self, QueryCommand.self, AlertsCommand.self, ReplayCommand.self,
                       MaintenanceCommand.self, DBCommand.self,
-                      SimulateCommand.self, GenerateReadingsCommand.self])
+                      SimulateCommand.self, GenerateReadingsCommand.self, ProfilePipelineCommand.self])
 }
