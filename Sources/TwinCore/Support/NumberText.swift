@@ -11,7 +11,7 @@ public enum NumberText {
     /// below 10^15 in magnitude are written without ".0" (`-0.0` as `0`).
     ///
     /// Values of at most 15 significant digits from 0.0001 up (sensor readings) take an integer path; the rest
-    /// (17-digit values, exponents, NaN and infinities) go through `description`.
+    /// (17-digit values, exponents, NaN and infinities) go through string interpolation.
     public static func appendShortest(_ value: Double, to bytes: inout [UInt8]) {
         let magnitude = value.magnitude
         if magnitude < 1e15 {
@@ -28,7 +28,7 @@ public enum NumberText {
                 return
             }
         }
-        bytes.append(contentsOf: value.description.utf8)
+        bytes.append(contentsOf: "\(value)".utf8)  // as the output wrote it before (NaN payloads included)
     }
 
     /// The fewest `decimals` (1...15) and the integer `scaled` such that `scaled / 10^decimals`, a decimal of at
