@@ -36,6 +36,8 @@ let package = Package(
             dependencies: [
                 "TwinCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API, for stepping the one-day history without a row object per reading.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         .target(

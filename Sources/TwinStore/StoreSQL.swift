@@ -53,6 +53,9 @@ enum StoreSQL {
     static let history = """
         SELECT ts, value FROM readings WHERE asset = ? AND metric = ? AND ts BETWEEN ? AND ? ORDER BY ts LIMIT ?
         """
+    /// Merged readings of one series in time order; arguments: series_id, from, to.
+    static let mainOfSeries =
+        "SELECT ts, value FROM readings_main WHERE series_id = ? AND ts BETWEEN ? AND ? ORDER BY ts"
     static let latest = "SELECT asset, metric, ts, value FROM twin_latest ORDER BY asset, metric"
     static let latestOfAsset = "SELECT asset, metric, ts, value FROM twin_latest WHERE asset = ? ORDER BY metric"
     static let snapshots = "SELECT asset, ts, version, CAST(state AS BLOB) FROM twin_snapshots ORDER BY asset"

@@ -18,8 +18,8 @@ extension TwinStoreReader {
         _ body: (HistoryRow) throws -> Void
     ) throws {
         guard let width = step.width else {
-            try history(asset: asset, metric: metric, from: from, to: to, limit: limit) { reading in
-                try body(HistoryRow(timestamp: reading.timestamp, value: reading.value))
+            try history(seriesOf: asset, metric: metric, from: from, to: to, limit: limit) { timestamp, value in
+                try body(HistoryRow(timestamp: timestamp, value: value))
             }
             return
         }

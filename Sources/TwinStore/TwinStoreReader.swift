@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import TwinCore
 
 /// A read-only connection to a twind database, safe to use while the daemon writes (WAL readers never block it).
@@ -54,7 +55,8 @@ public final class TwinStoreReader: Sendable {
 
     /// Calls `body` with the readings of one series in time order, from `from` to `to` inclusive, at most `limit`.
     ///
-    /// Rows are streamed from an SQLite cursor: memory does not grow with the size of the result.
+    /// Rows are streamed from an SQLite cursor: memory does not grow with the size of the result. See
+    /// ``history(seriesOf:metric:from:to:limit:_:)`` for the reading-free form.
     public func history(
         asset: String,
         metric: String,
@@ -63,19 +65,64 @@ public final class TwinStoreReader: Sendable {
         limit: Int?,
         _ body: (Reading) throws -> Void
     ) throws {
+        try history(seriesOf: asset, metric: metric, from: from, to: to, limit: limit) { timestamp, value in
+            try body(Reading(asset: asset, metric: metric, timestamp: timestamp, value: value))
+        }
+    }
+
+    /// Calls `body` with the time and value of every reading of one series, in time order, from `from` to `to`
+    /// inclusive, at most `limit`: what the `readings` view holds, read without it.
+    ///
+    /// `readings_main` streams in its key order (series, time), stepped with the SQLite C API (no row objects); the
+    /// readings not merged yet (bounded by the writer's merge threshold) are read first and merged in by time.
+    public func history(
+        seriesOf asset: String,
+        metric: String,
+        from: Int64?,
+        to: Int64?,
+        limit: Int?,
+        _ body: (_ timestamp: Int64, _ value: Double) throws -> Void
+    ) throws {
         var bodyError: (any Error)?
-        try StoreError.wrapping("read the history of \(asset)/\(metric)", path: path) {
-            try database.read { db in
-                let arguments: StatementArguments = [asset, metric, from ?? .min, to ?? .max, limit ?? -1]
-                let rows = try Row.fetchCursor(db, sql: StoreSQL.history, arguments: arguments)
-                while let row = try rows.next() {
-                    do {
-                        try body(Reading(asset: asset, metric: metric, timestamp: row[0], value: row[1]))
-                    } catch {
-                        bodyError = error
-                        return
-                    }
+        try read("read the history of \(asset)/\(metric)") { db in
+            guard let seriesID = try Int64.fetchOne(db, sql: StoreSQL.selectSeriesID, arguments: [asset, metric])
+            else { return }
+            let low = from ?? .min
+            let high = to ?? .max
+            var pending: [(timestamp: Int64, value: Double)] = []
+            let pendingRows = try Row.fetchCursor(db, sql: StoreSQL.pendingOfSeries, arguments: [low, high, seriesID])
+            while let row = try pendingRows.next() { pending.append((row[0], row[1])) }
+            var next = 0
+            var remaining = limit ?? .max
+            func emit(_ timestamp: Int64, _ value: Double) -> Bool {
+                guard remaining > 0 else { return false }
+                remaining -= 1
+                do { try body(timestamp, value) } catch {
+                    bodyError = error
+                    return false
                 }
+                return true
+            }
+            let statement = try db.makeStatement(sql: StoreSQL.mainOfSeries)
+            try statement.setArguments([seriesID, low, high])
+            let handle = statement.sqliteStatement
+            while true {
+                let code = sqlite3_step(handle)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage,
+                                        sql: statement.sql)
+                }
+                let timestamp = sqlite3_column_int64(handle, 0)
+                while next < pending.count, pending[next].timestamp < timestamp {
+                    guard emit(pending[next].timestamp, pending[next].value) else { return }
+                    next += 1
+                }
+                guard emit(timestamp, sqlite3_column_double(handle, 1)) else { return }
+            }
+            while next < pending.count {
+                guard emit(pending[next].timestamp, pending[next].value) else { return }
+                next += 1
             }
         }
         // The caller's own error, unwrapped: it stopped the iteration, the store did not fail.

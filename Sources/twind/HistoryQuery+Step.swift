@@ -28,9 +28,8 @@ extension HistoryQuery {
             "time", "ts", "count", "avg", "min", "max", "first", "last",
         ])
         try reader.history(asset: asset, metric: metric, from: from, to: to, step: step, limit: limit) { row in
-            writer.row([.text(RFC3339.string(row.timestamp)), .int(row.timestamp), .int(row.count),
-                        .number(row.average), .number(row.min), .number(row.max), .number(row.first),
-                        .number(row.last)])
+            writer.row([.time(row.timestamp), .int(row.timestamp), .int(row.count), .number(row.average),
+                        .number(row.min), .number(row.max), .number(row.first), .number(row.last)])
         }
         writer.finish()
     }

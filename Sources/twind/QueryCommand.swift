@@ -105,9 +105,12 @@ struct HistoryQuery: ParsableCommand {
             return
         }
         var writer = RowWriter(format: options.format, columns: ["time", "ts", "value"])
-        try reader.history(asset: asset, metric: metric, from: start, to: end, limit: limit) { reading in
-            writer.row([.text(RFC3339.string(reading.timestamp)), .int(reading.timestamp),
-                        .number(reading.value)])
+        try reader.history(seriesOf: asset, metric: metric, from: start, to: end, limit: limit) { timestamp, value in
+            writer.startRow()
+            writer.cell(.time(timestamp))
+            writer.cell(.int(timestamp))
+            writer.cell(.number(value))
+            writer.endRow()
         }
         writer.finish()
     }

@@ -1,5 +1,11 @@
 import ArgumentParser
 import Foundation
+import TwinCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Output formats of the query commands.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -10,12 +16,15 @@ enum Cell {
     case text(String)
     case int(Int64)
     case number(Double)
+    /// Unix milliseconds, written as RFC 3339 text.
+    case time(Int64)
 
     var plain: String {
         switch self {
         case .text(let text): return text
         case .int(let value): return String(value)
         case .number(let value): return value.formatted
+        case .time(let millis): return RFC3339.string(millis)
         }
     }
 
@@ -24,39 +33,102 @@ enum Cell {
         case .text(let text): return jsonString(text)
         case .int(let value): return String(value)
         case .number(let value): return value.isFinite ? value.formatted : "null"
+        case .time(let millis): return jsonString(RFC3339.string(millis))
         }
     }
 }
 
 /// Writes rows to stdout in one of the output formats; csv, json and jsonl stream, table aligns (so it buffers).
+///
+/// Cells are written as bytes straight into one output buffer (no `String` per cell), which is what makes a
+/// one-day raw history (86,400 rows) cheap: call ``startRow()``, ``cell(_:)`` per column, ``endRow()``, or
+/// ``row(_:)`` with an array.
 struct RowWriter {
     let format: OutputFormat
     let columns: [String]
+    /// `"name":` of each column, for json and jsonl.
+    private let jsonKeys: [[UInt8]]
     private var buffered: [[String]] = []
+    private var tableRow: [String] = []
     private var rows = 0
+    private var column = 0
     private var out = BufferedOutput()
 
     init(format: OutputFormat, columns: [String]) {
         self.format = format
         self.columns = columns
+        jsonKeys = columns.map { Array((jsonString($0) + ":").utf8) }
         switch format {
-        case .csv: out.write(columns.joined(separator: ",") + "\n")
+        case .csv: out.write(columns.map(csvField).joined(separator: ",") + "\n")
         case .json: out.write("[")
         case .table, .jsonl: break
         }
     }
 
     mutating func row(_ cells: [Cell]) {
-        defer { rows += 1 }
+        startRow()
+        for value in cells { cell(value) }
+        endRow()
+    }
+
+    mutating func startRow() {
+        column = 0
+        switch format {
+        case .table: tableRow.removeAll(keepingCapacity: true)
+        case .csv: break
+        case .json: out.bytes.append(contentsOf: rows == 0 ? [0x0A, 0x20, 0x20, 0x7B] : [0x2C, 0x0A, 0x20, 0x20, 0x7B])
+        case .jsonl: out.bytes.append(UInt8(ascii: "{"))
+        }
+    }
+
+    /// The next column's value of the current row.
+    mutating func cell(_ value: Cell) {
+        defer { column += 1 }
         switch format {
         case .table:
-            buffered.append(cells.map(\.plain))
+            tableRow.append(value.plain)
         case .csv:
-            out.write(cells.map { csvField($0.plain) }.joined(separator: ",") + "\n")
+            if column > 0 { out.bytes.append(UInt8(ascii: ",")) }
+            if case .text(let text) = value {
+                out.bytes.append(contentsOf: csvField(text).utf8)
+            } else {
+                append(value, json: false)
+            }
         case .json, .jsonl:
-            let fields = zip(columns, cells).map { "\(jsonString($0)):\($1.json)" }.joined(separator: ",")
-            let prefix = format == .json ? (rows == 0 ? "\n  " : ",\n  ") : ""
-            out.write(prefix + "{" + fields + "}" + (format == .jsonl ? "\n" : ""))
+            if column > 0 { out.bytes.append(UInt8(ascii: ",")) }
+            out.bytes.append(contentsOf: jsonKeys[column])
+            append(value, json: true)
+        }
+    }
+
+    mutating func endRow() {
+        rows += 1
+        switch format {
+        case .table: buffered.append(tableRow)
+        case .csv: out.bytes.append(0x0A)
+        case .json: out.bytes.append(UInt8(ascii: "}"))
+        case .jsonl: out.bytes.append(contentsOf: [UInt8(ascii: "}"), 0x0A])
+        }
+        out.flushIfFull()
+    }
+
+    /// A cell other than csv text, as it is written in csv (`json: false`) or json.
+    private mutating func append(_ value: Cell, json: Bool) {
+        switch value {
+        case .text(let text):
+            out.bytes.append(contentsOf: (json ? jsonString(text) : text).utf8)
+        case .int(let number):
+            NumberText.append(number, to: &out.bytes)
+        case .number(let number):
+            if json && !number.isFinite {
+                out.bytes.append(contentsOf: "null".utf8)
+            } else {
+                NumberText.appendShortest(number, to: &out.bytes)
+            }
+        case .time(let millis):
+            if json { out.bytes.append(UInt8(ascii: "\"")) }
+            TimestampText.append(millis, to: &out.bytes)
+            if json { out.bytes.append(UInt8(ascii: "\"")) }
         }
     }
 
@@ -82,21 +154,46 @@ struct RowWriter {
     }
 }
 
-/// Collects output and writes it to stdout in large chunks.
+/// Collects output and writes it to stdout in large chunks, with `write(2)` (no `Data` copy).
 struct BufferedOutput {
-    private var buffer: [UInt8] = []
+    var bytes: [UInt8] = []
+
+    init() {
+        bytes.reserveCapacity(Self.chunk + 4_096)
+    }
 
     mutating func write(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
-        if buffer.count >= 1 << 16 { flush() }
+        bytes.append(contentsOf: text.utf8)
+        flushIfFull()
+    }
+
+    mutating func flushIfFull() {
+        if bytes.count >= Self.chunk { flush() }
     }
 
     mutating func flush() {
-        guard !buffer.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(buffer))
-        buffer.removeAll(keepingCapacity: true)
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = systemWrite(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return  // a closed pipe (`| head`): the rest has nowhere to go
+                }
+                offset += written
+            }
+        }
+        bytes.removeAll(keepingCapacity: true)
     }
+
+    private static let chunk = 1 << 18
 }
+
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+private let systemWrite = Darwin.write
+#endif
 
 private func csvField(_ text: String) -> String {
     guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return text }
@@ -122,7 +219,8 @@ func jsonString(_ text: String) -> String {
 extension Double {
     /// Shortest text that reads back as the same Double; whole numbers without ".0".
     var formatted: String {
-        if self == rounded(), abs(self) < 1e15 { return String(Int64(self)) }
-        return "\(self)"
+        var bytes: [UInt8] = []
+        NumberText.appendShortest(self, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

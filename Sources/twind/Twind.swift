@@ -14,5 +14,6 @@ struct Twind: AsyncParsableCommand {
         version: TwindVersion.string,
         subcommands: [RunCommand.self, CheckConfigCommand.self, QueryCommand.self, AlertsCommand.self, ReplayCommand.self,
                       MaintenanceCommand.self, ImportCommand.self, ModelCommand.self, DBCommand.self,
-                      SimulateCommand.self, PublishCommand.self, GenerateReadingsCommand.self])
+                      SimulateCommand.self, PublishCommand.self, GenerateReadingsCommand.self,
+                      ProfilePipelineCommand.self])
 }

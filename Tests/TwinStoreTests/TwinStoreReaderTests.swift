@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TwinCore
 
@@ -50,6 +51,41 @@ struct TwinStoreReaderTests {
                 }
             }
             #expect(seen == 2)
+        }
+    }
+
+    /// The history reads readings_main and the unmerged readings itself: it must give what the `readings` view
+    /// gives, also for late readings that fall between merged ones, redeliveries, bounds and limits.
+    @Test func historyMatchesTheReadingsView() throws {
+        try withStore { store, directory in
+            var rng = SplitMix64(seed: 11)
+            for round in 0..<12 {
+                let batch = (0..<40).map { _ in
+                    reading(rng.next() % 3 == 0 ? "b" : "a", "m", Int64(rng.next() % 2_000), Double(round))
+                }
+                try store.commit(IngestBatch(readings: batch))
+                if round % 3 == 1 { try store.mergeRecent() }
+            }
+            let reader = try TwinStoreReader(path: directory.databasePath)
+            for (from, to, limit) in [(nil, nil, nil), (100, 900, nil), (250, nil, 7), (nil, 1_500, 30),
+                                      (1_999, 1_999, nil)] as [(Int64?, Int64?, Int?)] {
+                var got: [String] = []
+                try reader.history(asset: "a", metric: "m", from: from, to: to, limit: limit) { reading in
+                    got.append("\(reading.timestamp)=\(reading.value)")
+                }
+                let expected = try reader.read("the view") { db in
+                    try Row.fetchAll(db, sql: """
+                        SELECT ts, value FROM readings WHERE asset = 'a' AND metric = 'm' AND ts BETWEEN ? AND ?
+                        ORDER BY ts LIMIT ?
+                        """, arguments: [from ?? .min, to ?? .max, limit ?? -1]).map { row -> String in
+                        let timestamp: Int64 = row[0]
+                        let value: Double = row[1]
+                        return "\(timestamp)=\(value)"
+                    }
+                }
+                #expect(!expected.isEmpty || from == 1_999)
+                #expect(got == expected, "from \(String(describing: from)) to \(String(describing: to))")
+            }
         }
     }
 

@@ -5,10 +5,12 @@ import json
 import statistics
 import sys
 
-CONTENDERS = ["mosquitto_sub", "twind", "naive-peer", "collectd"]
+CONTENDERS = ["mosquitto_sub", "twind", "twind-20M", "naive-peer", "collectd"]
 GUARANTEE = {
     "mosquitto_sub": "none: counts and discards (the receive limit)",
     "twind": "ack after commit, `synchronous=FULL`, WAL: nothing acknowledged is lost",
+    "twind-20M": "as twind; its database already holds 20M readings of the same 4,000 series, older than the "
+                 "stream's (a copy of a cached file per round)",
     "naive-peer": "ack on receipt, commit every 1,000 messages: a crash loses up to 1,000 acked messages",
     "collectd": "ack on receipt, csv appended without fsync: a crash loses what the page cache held",
 }
@@ -57,12 +59,13 @@ def main():
         return out
 
     md = []
+    took = f" The run took {meta['seconds'] // 60} min {meta['seconds'] % 60} s." if "seconds" in meta else ""
     md.append(f"Run on {meta['date']}, {meta['cores']} cores ({meta['cpu']}), load average {meta['load_start']} at the "
               f"start and {meta.get('load_end', '?')} at the end (other work was running: that is why the rounds are "
               f"interleaved). twind `{meta['twind_rev']}`"
               + (f" plus {meta['dirty_files']} uncommitted source files" if int(meta['dirty_files']) else "")
               + f", mosquitto {meta['mosquitto']}, SQLite {meta['sqlite']}, Python {meta['python']} with paho-mqtt "
-              f"{meta['paho']}" + (f", collectd {meta['collectd']}" if meta.get("collectd") else "") + ".")
+              f"{meta['paho']}" + (f", collectd {meta['collectd']}" if meta.get("collectd") else "") + "." + took)
     md.append("")
     md.append(f"Stream: {meta['messages']:,} QoS 1 messages (+1 end marker) from {meta['assets']:,} pumps × 4 metrics, "
               f"JSON with `ts`, queued as a backlog for each contender's persistent session before it starts; "
@@ -87,7 +90,7 @@ def main():
             stored = f"{worst['stored'] // 4:,} of {worst['expected'] // 4:,} messages received"
         bpr = [r["bytes"] / r["rows"] for r in rs if r["rows"]]
         md.append("| " + " | ".join([
-            f"**{c}**" if c == "twind" else c,
+            f"**{c}**" if c.startswith("twind") else c,
             spread(rates),
             spread([x * 4 for x in rates]) + (" (not decoded)" if c == "mosquitto_sub" else ""),
             "1" if c == "mosquitto_sub" else spread(ratio(c, "mosquitto_sub"), 3),
@@ -99,6 +102,11 @@ def main():
     md.append("")
     md.append("Durability of each contender:")
     md.append("")
+    fill = next((r for r in rows if r["section"] == "fill"), None)
+    if fill:
+        GUARANTEE["twind-20M"] = (f"as twind; its database already holds {fill['readings']:,} readings of the same "
+                                  f"{fill['series']:,} series, older than the stream's (a fresh copy of a cached "
+                                  f"file per round, built by `twind generate-readings`)")
     for c in CONTENDERS:
         if by[c]:
             md.append(f"- {c}: {GUARANTEE[c]}")
@@ -121,6 +129,13 @@ def main():
             f"{name}: {spread([p['messages'] / p['seconds'] for p in pubs if p['publisher'] == name])} msg/s"
             for name in dict.fromkeys(p["publisher"] for p in pubs)) + ".")
 
+    replay = [r for r in rows if r["section"] == "replay"]
+    if replay:
+        md.append("")
+        md.append(f"`twind replay` over each round's fresh database ({replay[0]['readings']:,} readings, "
+                  f"Config/twind.yaml's rules, csv to /dev/null, process start-up included): "
+                  f"{spread([r['readings'] / r['seconds'] for r in replay])} readings/s.")
+
     lat = [r for r in rows if r["section"] == "latency"]
     if lat:
         md.append("")
@@ -128,13 +143,74 @@ def main():
         md.append("")
         md.append("From twind's status line (`ingest.ack_p50_ms`, `ingest.ack_p99_ms`, one per second): the time "
                   "from reading a message off the socket to the end of its batch's commit, after which its PUBACK "
-                  "is written. The publisher's own queueing and the broker are not included.")
+                  "is written. The publisher's own queueing and the broker are not included. 1,001 ms stands for 'over "
+                  "1 s' (the histogram's last bucket).")
         md.append("")
         md.append("| target rate | measured msg/s | p50 ms | p99 ms (per-second p99s: median [min–max]) | seconds |")
         md.append("|---|---|---|---|---|")
         for r in lat:
             md.append(f"| {r['rate']:,}/s | {spread(r['measured_rates'])} | {spread(r['p50'], 1)} | "
                       f"{spread(r['p99'], 1)} | {len(r['p99'])} |")
+
+    alert = [r for r in rows if r["section"] == "alert"]
+    if alert:
+        md.append("")
+        md.append("### twind: publish-to-alert latency at a steady rate")
+        md.append("")
+        md.append("`scripts/bench.d/alert-latency`: while `twind simulate` publishes at the rate, a probe pump "
+                  "publishes a reading above the hot-bearing limit (its `ts` is the send time) every 0.1 s, then one "
+                  "below the clear level; a subscriber on `twin/+/alerts` stamps each `raised` announcement on "
+                  "arrival. Latency = arrival − send time (same clock), so it includes the broker both ways, the "
+                  "batch commit and the announcement.")
+        md.append("")
+        md.append("| load | alerts | p50 ms | p99 ms | max ms |")
+        md.append("|---|---|---|---|---|")
+        for r in alert:
+            md.append(f"| {r['rate']:,} msg/s | {r['alerts']} | {r['p50']} | {r['p99']} | {r['max']} |")
+
+    query = [r for r in rows if r["section"] == "query"]
+    if query:
+        q = {r["name"]: r for r in query}
+        md.append("")
+        md.append("### twind: one-day history query through the CLI (10M-reading database)")
+        md.append("")
+        md.append(f"`twind query history --format csv` of one series (gen-0042) over one day, on a database of "
+                  f"10,000,000 readings (100 series at 1 Hz, built by `scripts/gen-readings`), output to a file; "
+                  f"{q['raw']['runs']} runs each, interleaved with `twind --help` (the start-up floor: process "
+                  f"start, dynamic linking, Swift runtime, argument parsing), after 3 warm-up runs; the database is in "
+                  f"the page cache.")
+        md.append("")
+        md.append("| command | rows | median ms | min–max ms | above the floor (median) |")
+        md.append("|---|---|---|---|---|")
+        floor = q.get("floor", {}).get("median_ms")
+        for name, label, rows_ in [("floor", "`twind --help`", "–"), ("raw", "raw", q["raw"].get("rows_raw")),
+                                   ("1m", "`--step 1m`", q["1m"].get("rows_1m"))]:
+            r = q.get(name)
+            if not r:
+                continue
+            above = "–" if name == "floor" or floor is None else f"{r['median_ms'] - floor:.1f}"
+            md.append(f"| {label} | {rows_ if isinstance(rows_, str) else f'{rows_:,}'} | {r['median_ms']:.1f} | "
+                      f"{r['min_ms']:.1f}–{r['max_ms']:.1f} | {above} |")
+
+    cg = next((r for r in rows if r["section"] == "callgrind"), None)
+    if cg and len(cg["runs"]) >= 2:
+        a, b = cg["runs"][0], cg["runs"][-1]
+        per = (b["instructions"] - a["instructions"]) / (b["readings"] - a["readings"])
+        md.append("")
+        md.append("### twind: instructions per reading (callgrind)")
+        md.append("")
+        md.append(f"`valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*PipelineProfileV3run*' twind "
+                  f"profile-pipeline --messages N --config Config/twind.yaml`: the standard stream is built in memory "
+                  f"(not counted), then decoded → applied to the twins → run through the rules as the daemon's batch "
+                  f"does, without broker or database (counted). First-use costs (1,000 new twins, tables growing) "
+                  f"cancel in (Ir₂ − Ir₁) ÷ (readings₂ − readings₁): "
+                  f"**{per:,.0f} instructions per reading** (decode, twin update and rule evaluation; "
+                  f"{b['derived']:,} derived readings came with {b['readings']:,}).")
+        md.append("")
+        md.append("| messages | readings | instructions (Ir) |")
+        md.append("|---|---|---|")
+        for r in cg["runs"]:
+            md.append(f"| {r['messages']:,} | {r['readings']:,} | {r['instructions']:,} |")
 
     scale = [r for r in rows if r["section"] == "scale"]
     if scale:
@@ -167,34 +243,13 @@ def main():
     print(text)
     header = ("# twind benchmark results\n\n"
               "Written by `scripts/bench` (" + ("`--quick`" if int(meta.get("quick", 0)) else "full run") +
-              "); rerun it to refresh. What is not measured yet, and why, is listed at the end of this file.\n\n")
+              "); rerun it to refresh. What a run left out, and why, is listed at the end.\n\n")
     with open(out_path, "w") as f:
-        one_million = "" if any(r["series"] >= 1_000_000 for r in scale) else (
-            "- **1M series on the scale curve**: not in this run (250,000 pumps, 500,000 messages); the full run\n"
-            "  includes it: `scripts/bench --scale \"1000 10000 100000 1000000\"`.\n")
-        f.write(header + text + NOT_MEASURED.replace("{one_million}", one_million))
+        one_million = "" if not scale or any(r["series"] >= 1_000_000 for r in scale) else (
+            "\nNot run: 1M series on the scale curve (250,000 pumps, 500,000 messages); the full run includes it: "
+            "`scripts/bench --scale \"1000 10000 100000 1000000\"`.\n")
+        f.write(header + text + one_million)
 
-
-NOT_MEASURED = """
-### Not measured yet
-
-- **twind with rules on**: twind runs with the shipped `Config/twind.yaml`, whatever rules it holds; the build of
-  `c1eff3b` measured for RESULTS.md had no rule engine yet (issue #3), so those figures are decode + twins + store.
-- **Publish-to-alert latency** (a publisher that stamps send times, an alert as the end point): needs rules and a
-  way to see when an alert was raised; measured instead: twind's own read-to-commit latency above.
-- **The same ratio on a 20-million-reading database**: not built yet (filling one through MQTT takes ~5M messages;
-  it needs a bulk fill, e.g. a `twind` subcommand that writes a synthetic history, or a harness step that writes
-  the store's tables directly, which would tie the harness to the internal schema).
-{one_million}- **`twind replay` readings/s**: not measured by the harness yet (`twind replay` arrived after `c1eff3b`); the
-  step would time `twind replay --db <a round's database> --config Config/twind.yaml` over its 800,000 readings.
-- **One-day history query (86,400 points) and the 1-minute rollup query on a 10M-reading database**: there are no
-  rollups yet, and no way to build the 10M-reading database quickly (same bulk-fill need as above); the raw query
-  alone could then be timed with `twind query history --from … --to …`.
-- **Instructions per reading under callgrind**: needs a twind entry point that runs decode + twin update (+ rules)
-  over payloads read from a file, with no broker and no database, e.g. `twind bench-decode --file payloads.jsonl
-  --repeat N`; then `valgrind --tool=callgrind --toggle-collect=…` gives instructions per reading, repeatable on a
-  noisy machine.
-"""
 
 if __name__ == "__main__":
     main()
