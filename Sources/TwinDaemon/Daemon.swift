@@ -17,6 +17,8 @@ public enum Daemon {
                                                 withIntermediateDirectories: true)
         let store = try TwinStore(path: config.database.path, configuration: StoreConfiguration(
             mergeThreshold: config.database.mergeThreshold, quarantineMaxRows: config.database.quarantineMaxRows))
+        // Merges and WAL checkpoints run on their own connection and thread, off the ack path.
+        let mergeWorker = try MergeWorker(store: store)
         let metrics = IngestMetrics()
         let rules = try RuleEngine(rules: config.rules, metrics: config.derivedMetrics)
         let pipeline = IngestPipeline(decoder: MessageDecoder(routes: try config.routes(), limits: config.decodeLimits),
@@ -43,6 +45,7 @@ public enum Daemon {
             services: [
                 .init(service: ingest, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: MergeService(worker: mergeWorker, logger: logger)),
                 .init(service: status),
                 .init(service: RuleTickService(pipeline: pipeline, logger: logger)),
                 .init(service: RetentionService(store: store, settings: config.retention, logger: logger)),

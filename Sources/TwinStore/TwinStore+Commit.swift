@@ -40,7 +40,7 @@ extension TwinStore {
             }
             // Only now: a rolled-back transaction must not leave ids of series that do not exist in the cache.
             state.seriesIDs.merge(newSeries) { old, _ in old }
-            state.recentRows += result.readingsInserted
+            recentRows.add(result.readingsInserted, ordering: .relaxed)
             return result
         }
     }

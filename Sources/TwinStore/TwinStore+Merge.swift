@@ -1,7 +1,12 @@
 import GRDB
 
 extension TwinStore {
-    /// Merges `readings_recent` into `readings_main` if it holds at least `mergeThreshold` rows.
+    /// While a ``MergeWorker`` is attached, the writer merges inline only once `readings_recent` holds this many
+    /// times `mergeThreshold` rows: a safety valve that bounds the table if the worker falls behind or stops.
+    static let workerBacklogFactor = 10
+
+    /// Merges `readings_recent` into `readings_main` if it holds at least `mergeThreshold` rows (with a
+    /// ``MergeWorker`` attached: ``workerBacklogFactor`` times as many).
     ///
     /// Call it between batches; returns nil when there was nothing to do.
     @discardableResult
@@ -10,8 +15,9 @@ extension TwinStore {
             guard !state.isClosed else {
                 throw StoreError(operation: "merge recent readings", path: path, reason: "the store is closed")
             }
-            guard state.recentRows >= configuration.mergeThreshold else { return nil }
-            return try merge(&state)
+            let factor = state.hasMergeWorker ? Self.workerBacklogFactor : 1
+            guard recentRows.load(ordering: .relaxed) >= configuration.mergeThreshold * factor else { return nil }
+            return try merge()
         }
     }
 
@@ -25,11 +31,29 @@ extension TwinStore {
             guard !state.isClosed else {
                 throw StoreError(operation: "merge recent readings", path: path, reason: "the store is closed")
             }
-            return try merge(&state)
+            return try merge()
         }
     }
 
-    private func merge(_ state: inout WriterState) throws -> MergeReport {
+    /// Hands merging and checkpointing over to a ``MergeWorker`` (`true`) or takes them back (`false`).
+    ///
+    /// While attached, this connection never checkpoints the WAL (`wal_autocheckpoint = 0`): copying the pages of a
+    /// merge into the database file would otherwise fall on the commit after it, on the ingest thread.
+    func attachMergeWorker(_ attached: Bool) throws {
+        try state.withLock { state in
+            guard !state.isClosed else {
+                throw StoreError(operation: "attach a merge worker", path: path, reason: "the store is closed")
+            }
+            try StoreError.wrapping("attach a merge worker", path: path) {
+                try database.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA wal_autocheckpoint = \(attached ? 0 : 1_000)")
+                }
+            }
+            state.hasMergeWorker = attached
+        }
+    }
+
+    private func merge() throws -> MergeReport {
         let clock = ContinuousClock()
         let start = clock.now
         var inserted = 0
@@ -42,7 +66,9 @@ extension TwinStore {
                 return .commit
             }
         }
-        state.recentRows = 0
-        return MergeReport(rowsMoved: moved, duplicatesIgnored: moved - inserted, duration: clock.now - start)
+        recentRows.subtract(moved, ordering: .relaxed)
+        let duration = clock.now - start
+        return MergeReport(rowsMoved: moved, duplicatesIgnored: moved - inserted, duration: duration,
+                           transactions: 1, longestTransaction: duration)
     }
 }

@@ -6,8 +6,9 @@ import TwinCore
 /// The single writer of a twind database (SQLite in WAL mode, `synchronous=FULL`).
 ///
 /// Readings are appended to the time-ordered `readings_recent` table by every ``commit(_:)`` and moved in bulk into
-/// the series-ordered `readings_main` table by ``mergeRecent()``, which keeps each commit to a few dirty pages.
-/// Use it from one thread at a time (the daemon's ingest thread); other processes read with ``TwinStoreReader``.
+/// the series-ordered `readings_main` table by ``mergeRecent()``, or in short transactions by a ``MergeWorker`` on
+/// its own connection, which keeps each commit to a few dirty pages. Use it from one thread at a time (the daemon's
+/// ingest thread); other processes read with ``TwinStoreReader``.
 ///
 /// ## Public views
 ///
@@ -36,6 +37,8 @@ public final class TwinStore: Sendable {
     public let configuration: StoreConfiguration
     let database: DatabaseQueue
     let state: Mutex<WriterState>
+    /// Rows in `readings_recent`: counted at open, then added to by commits and taken from by merges.
+    let recentRows: Atomic<Int>
 
     /// Opens or creates the database at `path` and migrates it. The parent directory must exist.
     public init(path: String, configuration: StoreConfiguration = .init()) throws {
@@ -54,7 +57,9 @@ public final class TwinStore: Sendable {
         var config = Configuration()
         config.label = "twind.store"
         config.journalMode = .wal
-        config.busyMode = .timeout(Double(configuration.busyTimeoutMillis) / 1_000)
+        // A merge worker holds the write lock for one short transaction at a time: poll for it every 0.5 ms rather
+        // than SQLite's backoff, which sleeps up to 100 ms at once.
+        config.busyMode = .callback(Self.busyWait(timeoutMillis: configuration.busyTimeoutMillis, pollMicros: 500))
         config.prepareDatabase { db in
             // Room for the leaf pages a merge touches (one per series), and in-memory sorting for the merge.
             try db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY")
@@ -69,14 +74,15 @@ public final class TwinStore: Sendable {
             try StoreMigrator.migrate(database)
             return try database.read { db in
                 var state = WriterState()
+                state.recentRowsAtOpen = try Int.fetchOne(db, sql: "SELECT count(*) FROM readings_recent") ?? 0
                 let rows = try Row.fetchCursor(db, sql: "SELECT id, asset, metric FROM series")
                 while let row = try rows.next() {
                     state.seriesIDs[SeriesKey(asset: row[1], metric: row[2])] = row[0]
                 }
-                state.recentRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM readings_recent") ?? 0
                 return state
             }
         }
+        self.recentRows = Atomic(initial.recentRowsAtOpen)
         self.state = Mutex(initial)
     }
 
@@ -110,6 +116,16 @@ public final class TwinStore: Sendable {
             guard !state.isClosed else { return }
             try StoreError.wrapping("close the database", path: path) { try database.close() }
             state.isClosed = true
+        }
+    }
+
+    /// A busy handler that retries every `pollMicros` until `timeoutMillis` have passed.
+    static func busyWait(timeoutMillis: Int, pollMicros: UInt32) -> Database.BusyCallback {
+        let tries = max(1, timeoutMillis * 1_000 / Int(pollMicros))
+        return { numberOfTries in
+            guard numberOfTries < tries else { return false }
+            usleep(pollMicros)
+            return true
         }
     }
 

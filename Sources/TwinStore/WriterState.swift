@@ -8,7 +8,10 @@ struct SeriesKey: Hashable, Sendable {
 struct WriterState: Sendable {
     /// Every row of `series`, loaded at open.
     var seriesIDs: [SeriesKey: Int64] = [:]
-    /// Rows in `readings_recent`, counted at open and kept up to date by commits and merges.
-    var recentRows = 0
+    /// Rows in `readings_recent` when the store opened (``TwinStore/recentRows`` counts from there).
+    var recentRowsAtOpen = 0
+    /// A ``MergeWorker`` merges in the background: ``TwinStore/mergeRecentIfNeeded()`` only steps in when it falls
+    /// far behind, and checkpoints are left to the worker.
+    var hasMergeWorker = false
     var isClosed = false
 }

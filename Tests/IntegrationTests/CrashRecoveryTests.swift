@@ -10,10 +10,11 @@ import TwinStore
 struct CrashRecoveryTests {
     /// Publishes 20,000 QoS 1 messages to the daemon's persistent session, kills the daemon with SIGKILL at three
     /// random moments while it ingests, restarts it each time, and checks every reading is stored exactly once.
+    /// The merge threshold is the lowest allowed, so the background merge runs all along and kills land mid-merge.
     @Test func killNineThreeTimesLosesNothingAndDuplicatesNothing() async throws {
         let total = 20_000
         let broker = try MosquittoBroker.start(persistence: true)
-        let daemon = try DaemonProcess(broker: broker, clientID: "twind-crash-test")
+        let daemon = try DaemonProcess(broker: broker, clientID: "twind-crash-test", mergeThreshold: 1_000)
         try daemon.start()
         let publisher = try Harness.publisher(broker)
         defer { publisher.disconnect() }

@@ -19,7 +19,7 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     init(broker: MosquittoBroker, clientID: String = "twind-test-\(UInt32.random(in: 0...UInt32.max))",
-         extraYAML: String = "", topics: String? = nil) throws {
+         extraYAML: String = "", topics: String? = nil, mergeThreshold: Int? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("twind-it-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         configPath = directory.appendingPathComponent("twind.yaml").path
@@ -34,6 +34,7 @@ final class DaemonProcess: @unchecked Sendable {
                 max_delay: 500ms
             database:
               path: \(databasePath)
+            \(mergeThreshold.map { "  merge_threshold: \($0)" } ?? "")
             ingest:
               snapshot_interval: 500ms
               status_interval: 1s
