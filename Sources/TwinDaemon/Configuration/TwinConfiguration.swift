@@ -1,4 +1,5 @@
 import TwinCore
+import TwinMQTT
 
 /// The daemon's configuration, read from YAML (see `Config/twind.yaml` for every key with its default).
 public struct TwinConfiguration: Sendable {
@@ -14,9 +15,9 @@ public struct TwinConfiguration: Sendable {
         public var tlsCAFile: String?
         public var tlsCertFile: String?
         public var tlsKeyFile: String?
-        public var batchMaxMessages = 2_000
-        public var batchMaxBytes = 4 << 20
-        public var batchMaxDelayMillis = 20
+        public var batchMaxMessages = MQTTConfiguration.defaultBatchMaxMessages
+        public var batchMaxBytes = MQTTConfiguration.defaultBatchMaxBytes
+        public var batchMaxDelayMillis = MQTTConfiguration.defaultBatchMaxDelayMillis
         public var reconnectMinDelayMillis = 250
         public var reconnectMaxDelayMillis = 30_000
     }

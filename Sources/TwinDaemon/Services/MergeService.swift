@@ -17,6 +17,9 @@ struct MergeService: Service {
     /// Pause after each transaction, so the writer polling for the lock gets it before the next chunk does.
     var pauseMicros: UInt32 = 2_000
     var checkpointIntervalMillis: Int64 = 1_000
+    /// The merge thread's nice value (Linux: per thread). The store's safety valve still merges on the writer when
+    /// `readings_recent` grows far beyond the threshold, so a starved merge slows ingest instead of growing forever.
+    static let niceness: Int32 = 10
 
     func run() async throws {
         let stop = StopFlag()
@@ -31,6 +34,7 @@ struct MergeService: Service {
             try await withGracefulShutdownHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                     let thread = Thread { [self] in
+                        lowerThreadPriority()
                         loop(until: stop)
                         continuation.resume()
                     }
@@ -42,6 +46,14 @@ struct MergeService: Service {
             }
         } onCancel: {
             stop.request()
+        }
+    }
+
+    /// Merging can wait, ingest cannot: under a burst the merge takes the CPU that ingest and the broker leave.
+    /// (On Linux the nice value is per thread, and `who = 0` is the calling thread.)
+    private func lowerThreadPriority() {
+        if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness) != 0 {
+            logger.debug("could not lower the merge thread's priority", metadata: ["errno": "\(errno)"])
         }
     }
 
