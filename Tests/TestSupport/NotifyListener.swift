@@ -14,7 +14,7 @@ public final class NotifyListener: Sendable {
     public let name: String
     private let fd: Int32
     private let path: String?
-    private let received = Mutex<[String]>([])
+    private let inbox: Inbox
 
     /// Binds a socket in a new temporary directory, or in the abstract namespace.
     public init(abstract: Bool = false) throws {
@@ -37,6 +37,7 @@ public final class NotifyListener: Sendable {
         fd = socket(AF_UNIX, SOCK_DGRAM, 0)
         #endif
         guard fd >= 0 else { throw BrokerError("socket(AF_UNIX, SOCK_DGRAM) failed") }
+        inbox = Inbox(fd: fd)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: pathBytes) }
@@ -46,12 +47,23 @@ public final class NotifyListener: Sendable {
         }
         guard bound == 0 else {
             let error = String(cString: strerror(errno))
-            close(fd)
+            inbox.done.signal()   // no drainer was started; deinit (which closes fd) must not wait for one
             throw BrokerError("cannot bind the notify socket \(name): \(error)")
         }
+        let inbox = inbox
+        let drainer = Thread {
+            while !inbox.stop.load(ordering: .relaxed) {
+                inbox.drain()
+                usleep(10_000)
+            }
+            inbox.done.signal()
+        }
+        drainer.start()
     }
 
     deinit {
+        inbox.stop.store(true, ordering: .relaxed)
+        inbox.done.wait()
         close(fd)
         if let path {
             unlink(path)
@@ -61,6 +73,25 @@ public final class NotifyListener: Sendable {
 
     /// Every message received so far (one datagram each), oldest first.
     public var messages: [String] {
+        inbox.drain()
+        return inbox.received.withLock { $0 }
+    }
+}
+
+/// The received datagrams, drained every 10 ms by a thread of their own, as systemd reads its socket: the kernel
+/// queues only `net.unix.max_dgram_qlen` (often 10) datagrams, so a test busy elsewhere for a few seconds would
+/// otherwise make the daemon's sends fail with EAGAIN.
+private final class Inbox: Sendable {
+    let fd: Int32
+    let received = Mutex<[String]>([])
+    let stop = Atomic<Bool>(false)
+    let done = DispatchSemaphore(value: 0)
+
+    init(fd: Int32) {
+        self.fd = fd
+    }
+
+    func drain() {
         received.withLock { messages in
             var buffer = [UInt8](repeating: 0, count: 4_096)
             while true {
@@ -68,7 +99,6 @@ public final class NotifyListener: Sendable {
                 guard count > 0 else { break }
                 messages.append(String(decoding: buffer[..<count], as: UTF8.self))
             }
-            return messages
         }
     }
 }
