@@ -24,14 +24,15 @@ public struct MQTTConfiguration: Sendable, CustomStringConvertible {
     }
 
     /// A batch ends when the socket has nothing more to read, so under a steady stream that twind keeps up with the
-    /// caps are rarely reached: they bite when a backlog is drained. There one transaction per 20,000 messages
-    /// spreads the fsync and the latest-value upserts (one per series per batch) over ten times as many readings as
-    /// 2,000 did (bench, 1,000 pumps: 14.6k msg/s at 2,000 / 20 ms, 23.5k at 20,000 / 100 ms).
-    public static let defaultBatchMaxMessages = 20_000
+    /// caps are rarely reached: they bite when a backlog is drained. There one transaction per 10,000 messages
+    /// spreads the fsync and the latest-value upserts (one per series per batch) over five times as many readings
+    /// as 2,000 did (bench stream, 1,000 pumps: 14.6k msg/s at 2,000 / 20 ms, 22-27k at 10,000 / 50 ms; 20,000
+    /// messages were no faster and held about 8 MB more).
+    public static let defaultBatchMaxMessages = 10_000
     /// Bounds the memory one batch holds when payloads are large.
-    public static let defaultBatchMaxBytes = 8 * 1024 * 1024
+    public static let defaultBatchMaxBytes = 4 * 1024 * 1024
     /// Time from the first message of a batch to the end of its read burst.
-    public static let defaultBatchMaxDelayMillis = 100
+    public static let defaultBatchMaxDelayMillis = 50
 
     public var host: String
     public var port: Int

@@ -61,8 +61,9 @@ public final class TwinStore: Sendable {
         // than SQLite's backoff, which sleeps up to 100 ms at once.
         config.busyMode = .callback(Self.busyWait(timeoutMillis: configuration.busyTimeoutMillis, pollMicros: 500))
         config.prepareDatabase { db in
-            // Room for the leaf pages a merge touches (one per series), and in-memory sorting for the merge.
-            try db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY")
+            // 8 MiB: the writer appends to the tail of `readings_recent` and updates `latest`; merges (and their
+            // scattered leaf pages) are the merge worker's, which has the larger cache. In-memory temp for sorting.
+            try db.execute(sql: "PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY")
         }
         self.database = try StoreError.wrapping("open the database", path: path) {
             try DatabaseQueue(path: path, configuration: config)

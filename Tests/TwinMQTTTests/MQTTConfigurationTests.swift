@@ -54,9 +54,9 @@ struct MQTTConfigurationTests {
     @Test func defaultsFavourAckAfterCommit() throws {
         let configuration = try MQTTConfiguration(url: "mqtt://h", clientID: "c", subscriptions: ["#"])
         #expect(configuration.cleanSession == false)
-        #expect(configuration.batchMaxMessages == 20_000)
-        #expect(configuration.batchMaxDelayMillis == 100)
-        #expect(configuration.batchMaxBytes == 8 * 1024 * 1024)
+        #expect(configuration.batchMaxMessages == 10_000)
+        #expect(configuration.batchMaxDelayMillis == 50)
+        #expect(configuration.batchMaxBytes == 4 * 1024 * 1024)
     }
 
     @Test func runRejectsAnUnusableConfiguration() async {

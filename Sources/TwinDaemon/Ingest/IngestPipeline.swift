@@ -21,6 +21,8 @@ public final class IngestPipeline: Sendable {
         var lastSnapshotAt: Int64 = 0
         /// Version of each twin as of its last snapshot, so only changed twins are written again.
         var snapshotVersions: [String: Int64] = [:]
+        /// Twins the current snapshot pass has not reached yet; a pass is spread over the batches that follow it.
+        var snapshotPending: [String] = []
     }
 
     private let decoder: MessageDecoder
@@ -110,8 +112,11 @@ public final class IngestPipeline: Sendable {
             }
             let now = unixMillis()
             if now - state.lastSnapshotAt >= snapshotInterval {
-                batch.snapshots = Self.changedSnapshots(&state, now: now)
+                state.snapshotPending = Array(state.engine.twins.keys)
                 state.lastSnapshotAt = now
+            }
+            if !state.snapshotPending.isEmpty {
+                batch.snapshots = Self.pendingSnapshots(&state, now: now, limit: Self.snapshotsPerBatch(messages.count))
             }
             let decoded = monotonicNanos()
             try commit(batch, &state, messages: messages.count)
