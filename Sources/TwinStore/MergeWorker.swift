@@ -20,7 +20,7 @@ public final class MergeWorker: Sendable {
     private let database: DatabaseQueue
 
     /// Opens a second connection to the store's file and takes merges and checkpoints over from `store`.
-    public init(store: TwinStore, chunkRows: Int = 25_000) throws {
+    public init(store: TwinStore, chunkRows: Int = 5_000) throws {
         self.store = store
         self.chunkRows = max(1, chunkRows)
         var config = Configuration()
