@@ -11,6 +11,36 @@ struct TwinEngineTests {
         reading("pump-1", "temp", ts, value)
     }
 
+    /// The engine remembers which twin the previous reading went to; readings of interleaved assets, with twins
+    /// added in between (by restore, property updates and new assets, enough to grow the table), must still each land
+    /// on their own twin: every twin equals the twin of an engine that saw only that asset's readings.
+    @Test func interleavedAssetsAndAddedTwinsKeepReadingsApart() throws {
+        var generator = SplitMix(seed: 7)
+        var engine = TwinEngine()
+        var alone: [String: TwinEngine] = [:]
+        var added = 0
+        for step in 0..<3_000 {
+            let asset = "pump-\(generator.next() % 40)"
+            // A run of one asset (as in a message) with a twin added in its middle, then other assets.
+            for (part, metric) in ["temp", "vibration", "current"].enumerated() {
+                let r = reading(asset, metric, Int64(step) * 1_000, Double(generator.next() % 1_000) / 10)
+                #expect(engine.apply(r) == alone[asset, default: TwinEngine()].apply(r))
+                if part == 0 {
+                    engine.restore(Twin(asset: "restored-\(added)", at: Int64(step)))
+                    added += 1
+                } else if part == 1 {
+                    engine.apply(PropertyUpdate(asset: "labelled-\(added)", key: "site", value: "north",
+                                                timestamp: Int64(step)))
+                    added += 1
+                }
+            }
+        }
+        #expect(engine.twins.count == 40 + added)
+        for (asset, single) in alone {
+            #expect(engine[asset] == single[asset])
+        }
+    }
+
     @Test func firstReadingCreatesTwinAndMetric() {
         var engine = TwinEngine()
         let outcome = engine.apply(reading(1_000, 20))
@@ -128,5 +158,18 @@ struct TwinEngineTests {
         let twin = try #require(engine["pump-1"])
         let data = try JSONEncoder().encode(twin)
         #expect(try JSONDecoder().decode(Twin.self, from: data) == twin)
+    }
+}
+
+/// A small deterministic generator for tests (SplitMix64).
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

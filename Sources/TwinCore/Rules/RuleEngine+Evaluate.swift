@@ -32,20 +32,23 @@ extension RuleEngine {
     @discardableResult
     public mutating func process(_ reading: Reading, twins: inout TwinEngine, transitions: inout [AlertTransition],
                                  derived: inout [Reading]) -> TwinEngine.Outcome {
-        let outcome = twins.apply(reading)
+        let (outcome, index) = twins.apply(reading, twinIndex: nil)
         guard outcome == .updated else { return outcome }
         let start = derived.count
-        if let twin = twins[reading.asset] {
-            evaluate(reading, twin: twin, transitions: &transitions, derived: &derived)
-        }
+        evaluate(reading, twin: twins.twins.values[index], transitions: &transitions, derived: &derived)
         var next = start
+        // Derived readings are of the reading's asset, whose twin exists: `index` holds while no twin is added,
+        // which only a reading of another asset could do.
+        var sameTwins = true
         // Each derived metric is emitted at most once per input, and cycles are refused, so this ends; the bound is
         // only a guard.
         while next < derived.count, next - start < 10_000 {
             let item = derived[next]
             next += 1
-            guard twins.apply(item) == .updated, let twin = twins[item.asset] else { continue }
-            evaluate(item, twin: twin, transitions: &transitions, derived: &derived)
+            if item.asset != reading.asset { sameTwins = false }
+            let (derivedOutcome, at) = twins.apply(item, twinIndex: sameTwins ? index : nil)
+            guard derivedOutcome == .updated else { continue }
+            evaluate(item, twin: twins.twins.values[at], transitions: &transitions, derived: &derived)
         }
         return outcome
     }
@@ -105,9 +108,16 @@ extension RuleEngine {
 
     @inline(__always)
     private mutating func slotsIndex(_ asset: String) -> Dictionary<String, AssetRules>.Index {
-        if let index = assets.index(forKey: asset) { return index }
-        assets[asset] = AssetRules(ruleCount: rules.count)
-        return assets.index(forKey: asset)!
+        if let last = lastAsset, last.asset == asset { return last.index }
+        let index: Dictionary<String, AssetRules>.Index
+        if let found = assets.index(forKey: asset) {
+            index = found
+        } else {
+            assets[asset] = AssetRules(ruleCount: rules.count)
+            index = assets.index(forKey: asset)!
+        }
+        lastAsset = (asset, index)
+        return index
     }
 
     /// Runs the stale rules against every twin at time `now` (Unix ms): raises when a twin (or the rule's metric) has

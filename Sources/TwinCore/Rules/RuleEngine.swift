@@ -16,6 +16,9 @@ public struct RuleEngine: Sendable {
     let hooks: [String: Hooks]
     let staleRules: [Int]
     var assets: [String: AssetRules] = [:]
+    /// The asset whose slots the last reading used, as in `TwinEngine`: consecutive readings mostly share an asset.
+    /// Reset wherever an asset may be added or removed other than by `slotsIndex`.
+    var lastAsset: (asset: String, index: Dictionary<String, AssetRules>.Index)?
 
     struct Hooks: Sendable {
         var rules: [Int] = []
@@ -149,6 +152,7 @@ public struct RuleEngine: Sendable {
                 restored.slots[i] = entry.slot
             }
         }
+        lastAsset = nil
         assets[asset] = restored
     }
 
@@ -161,6 +165,7 @@ public struct RuleEngine: Sendable {
     public mutating func replaceRules(with new: RuleEngine, at now: Int64) -> [AlertTransition] {
         var next = new
         next.assets = [:]
+        next.lastAsset = nil
         var oldIndex: [String: Int] = [:]
         for (i, rule) in rules.enumerated() { oldIndex[rule.spec.name] = i }
         let kept: [(new: Int, old: Int)] = new.rules.enumerated().compactMap { j, rule in

@@ -16,6 +16,15 @@ public struct TwinEngine: Sendable, Equatable {
     public private(set) var twins: [String: Twin] = [:]
     /// Weight of the newest reading in the EWMA statistics.
     public var alpha: Double
+    /// The twin the last reading went to: consecutive readings mostly share an asset (a message carries several
+    /// metrics; a replay goes asset by asset), and comparing a name is much cheaper than hashing it. Reset wherever a
+    /// twin may be added or removed (an index into a dictionary holds while no key is added or removed, and a
+    /// copy-on-write copy keeps it).
+    private var lastTwin: (asset: String, index: Dictionary<String, Twin>.Index)?
+
+    public static func == (lhs: TwinEngine, rhs: TwinEngine) -> Bool {
+        lhs.alpha == rhs.alpha && lhs.twins == rhs.twins
+    }
 
     public init(alpha: Double = 0.1) {
         self.alpha = alpha
@@ -25,21 +34,49 @@ public struct TwinEngine: Sendable, Equatable {
 
     @discardableResult
     public mutating func apply(_ reading: Reading) -> Outcome {
-        let alpha = self.alpha
-        return withTwin(reading.asset, at: reading.timestamp) { twin in
-            guard var state = twin.metrics[reading.metric] else {
-                twin.metrics[reading.metric] = MetricState(value: reading.value, timestamp: reading.timestamp)
-                twin.touch(reading.timestamp)
-                return .updated
+        apply(reading, twinIndex: nil).outcome
+    }
+
+    /// `apply`, also giving the twin's position in `twins`, so the caller reads it back without hashing the asset
+    /// again. One hash of the asset and one of the metric per reading: this runs for every reading.
+    /// `twinIndex` is where a caller already found this asset (valid until a twin is added).
+    @inline(__always)
+    mutating func apply(_ reading: Reading, twinIndex: Dictionary<String, Twin>.Index?)
+        -> (outcome: Outcome, twin: Dictionary<String, Twin>.Index) {
+        let index: Dictionary<String, Twin>.Index
+        if let twinIndex {
+            index = twinIndex
+        } else if let last = lastTwin, last.asset == reading.asset {
+            index = last.index
+        } else {
+            if let found = twins.index(forKey: reading.asset) {
+                index = found
+            } else {
+                twins[reading.asset] = Twin(asset: reading.asset, at: reading.timestamp)
+                index = twins.index(forKey: reading.asset)!
             }
-            if state.timestamp == reading.timestamp && state.value == reading.value {
-                return .duplicate
-            }
-            let inOrder = state.fold(reading.value, at: reading.timestamp, alpha: alpha)
-            twin.metrics[reading.metric] = state
-            twin.touch(reading.timestamp)
-            return inOrder ? .updated : .outOfOrder
+            lastTwin = (reading.asset, index)
         }
+        let alpha = self.alpha
+        // In place through the index: `values[index]`'s modify accessor neither rehashes nor fires `didSet`.
+        let outcome: Outcome = Self.fold(reading, into: &twins.values[index], alpha: alpha)
+        return (outcome, index)
+    }
+
+    @inline(__always)
+    private static func fold(_ reading: Reading, into twin: inout Twin, alpha: Double) -> Outcome {
+        guard let m = twin.metrics.index(forKey: reading.metric) else {
+            twin.metrics[reading.metric] = MetricState(value: reading.value, timestamp: reading.timestamp)
+            twin.touch(reading.timestamp)
+            return .updated
+        }
+        let state = twin.metrics.values[m]
+        if state.timestamp == reading.timestamp && state.value == reading.value {
+            return .duplicate
+        }
+        let inOrder = twin.metrics.values[m].fold(reading.value, at: reading.timestamp, alpha: alpha)
+        twin.touch(reading.timestamp)
+        return inOrder ? .updated : .outOfOrder
     }
 
     /// Sets a string property; returns false when it already had that value.
@@ -55,6 +92,7 @@ public struct TwinEngine: Sendable, Equatable {
 
     /// Puts back a twin saved earlier (from a snapshot), replacing any twin of that asset.
     public mutating func restore(_ twin: Twin) {
+        lastTwin = nil
         twins[twin.asset] = twin
     }
 
@@ -69,7 +107,8 @@ public struct TwinEngine: Sendable, Equatable {
 
     @inline(__always)
     private mutating func withTwin<R>(_ asset: String, at time: Int64, _ body: (inout Twin) -> R) -> R {
-        body(&twins[asset, default: Twin(asset: asset, at: time)])
+        lastTwin = nil
+        return body(&twins[asset, default: Twin(asset: asset, at: time)])
     }
 }
 

@@ -24,6 +24,55 @@ struct RulesEngineStateTests {
         #expect(forgetful.transitions.isEmpty)
     }
 
+    /// The engine remembers the asset of the previous reading; with assets interleaved and others added between
+    /// readings (restored state, enough of them to grow its table), each asset's alerts and derived readings must be
+    /// what an engine that saw only that asset gives.
+    @Test func interleavedAssetsAndRestoredOnesKeepStateApart() throws {
+        let specs: [RuleSpec] = [
+            .on("temp", .threshold(Threshold(.above, 60, clear: 40)), name: "hot"),
+            .on("temp", .trend(Trend(Threshold(.above, 90), window: minute, horizon: minute)), name: "rising"),
+        ]
+        let metrics = [DerivedMetricSpec(name: "double", expression: "temp * 2")]
+        var generator = SplitMix(seed: 11)
+        var shared = try RuleEngine(rules: specs, metrics: metrics)
+        var sharedTwins = TwinEngine()
+        var alone: [String: (rules: RuleEngine, twins: TwinEngine)] = [:]
+        var transitions: [String: [AlertTransition]] = [:]
+        var aloneTransitions: [String: [AlertTransition]] = [:]
+        var derived: [Reading] = []
+        var restored = 0
+        for step in 0..<3_000 {
+            // Two readings of one asset with another asset restored between them, then other assets.
+            let asset = "pump-\(generator.next() % 30)"
+            for half in Int64(0)...1 {
+                let r = Reading(asset: asset, metric: "temp", timestamp: Int64(step) * 1_000 + half * 500,
+                                value: Double(generator.next() % 100))
+                var out: [AlertTransition] = []
+                derived.removeAll()
+                shared.process(r, twins: &sharedTwins, transitions: &out, derived: &derived)
+                transitions[asset, default: []] += out
+                let sharedDerived = derived
+                var single = try alone[asset] ?? (RuleEngine(rules: specs, metrics: metrics), TwinEngine())
+                out = []
+                derived.removeAll()
+                single.rules.process(r, twins: &single.twins, transitions: &out, derived: &derived)
+                aloneTransitions[asset, default: []] += out
+                alone[asset] = single
+                #expect(sharedDerived == derived)
+                if half == 0 {
+                    shared.restore(RuleState(rules: [:]), for: "restored-\(restored)")
+                    restored += 1
+                }
+            }
+        }
+        #expect(shared.assetsWithState.count == 30 + restored)
+        #expect(transitions.values.map(\.count).reduce(0, +) > 100)
+        #expect(transitions == aloneTransitions)
+        for (asset, single) in alone {
+            #expect(shared.state(of: asset) == single.rules.state(of: asset))
+        }
+    }
+
     @Test func stateOfEveryKindRoundTrips() throws {
         let specs: [RuleSpec] = [
             .on("x", .threshold(Threshold(.above, 5, clear: 0)), name: "a"),
