@@ -67,6 +67,50 @@ struct IngestPipelineTests {
         }
     }
 
+    /// A snapshot pass carries a bounded number of twins per batch; when every twin keeps changing, a pass longer
+    /// than the interval must still reach them all rather than start over with the same ones.
+    @Test func snapshotPassesReachEveryTwinOfABusyFleet() throws {
+        try withStore { store, _ in
+            let pipeline = try makePipeline(store)  // interval 0: a new pass is due at every batch
+            let now = unixMillis()
+            for round in 0..<20 {
+                // 100 twins, all changed in every batch: 16 snapshots per batch of 100 messages.
+                try pipeline.process((0..<100).map {
+                    message("twin/p\($0)/telemetry", "{\"ts\":\(now - 100_000 + Int64(round)),\"temp\":\(round)}",
+                            at: now)
+                })
+            }
+            #expect(try Set(store.loadSnapshots().map(\.asset)) == Set((0..<100).map { "p\($0)" }))
+        }
+    }
+
+    /// At shutdown the changed twins are written until the budget is spent, and what is left out is counted.
+    @Test func shutdownSnapshotKeepsToItsBudget() throws {
+        try withStore { store, _ in
+            let pipeline = try makePipeline(store)
+            let now = unixMillis()
+            try pipeline.process((0..<50).map {
+                message("twin/p\($0)/telemetry", "{\"ts\":\(now - 1_000),\"temp\":1}", at: now)
+            })
+            try pipeline.process((0..<50).map {
+                message("twin/p\($0)/telemetry", "{\"ts\":\(now),\"temp\":2}", at: now)
+            })
+            func current() throws -> Int {
+                try store.loadSnapshots().filter { $0.version == pipeline.twin($0.asset)?.version }.count
+            }
+            // The batches' own pass wrote some (16 per batch); the rest changed since their last snapshot.
+            let changed = 50 - (try current())
+            #expect(changed > 0)
+            let spent = try pipeline.snapshotNow(budget: .zero)
+            #expect(spent.written == 0)
+            #expect(spent.skipped == changed)
+            let all = try pipeline.snapshotNow()
+            #expect(all.written == changed && all.skipped == 0)
+            #expect(try current() == 50)
+            #expect(try pipeline.snapshotNow() == (0, 0))
+        }
+    }
+
     @Test func failedCommitLeavesTwinsAsTheDatabaseHasThem() throws {
         try withStore { store, _ in
             let pipeline = try makePipeline(store)

@@ -111,7 +111,9 @@ public final class IngestPipeline: Sendable {
                 }
             }
             let now = unixMillis()
-            if now - state.lastSnapshotAt >= snapshotInterval {
+            // A pass still under way (a large fleet, whose changed twins need more batches than an interval brings)
+            // is finished first: starting over would snapshot the same twins again and never reach the others.
+            if state.snapshotPending.isEmpty, now - state.lastSnapshotAt >= snapshotInterval {
                 state.snapshotPending = Array(state.engine.twins.keys)
                 state.lastSnapshotAt = now
             }
