@@ -58,7 +58,7 @@ public struct TwinEngine: Sendable, Equatable {
             lastTwin = (reading.asset, index)
         }
         let alpha = self.alpha
-        // In place through the index: `values[index]`'s modify accessor neither rehashes nor fires `didSet`.
+        // In place through the index: `values[index]` does not hash the asset again.
         let outcome: Outcome = Self.fold(reading, into: &twins.values[index], alpha: alpha)
         return (outcome, index)
     }

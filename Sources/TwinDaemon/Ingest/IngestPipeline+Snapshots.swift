@@ -25,8 +25,7 @@ extension IngestPipeline {
             let deadline = clock.now + budget
             let now = unixMillis()
             state.snapshotPending = []
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
+            let encoder = Self.snapshotEncoder()
             let assets = Array(state.engine.twins.keys)
             var written = 0
             var chunk: [TwinSnapshot] = []
@@ -87,13 +86,18 @@ extension IngestPipeline {
 
     /// Snapshots of up to `limit` changed twins of the current pass (unchanged ones are skipped at no cost).
     static func pendingSnapshots(_ state: inout State, now: Int64, limit: Int) -> [TwinSnapshot] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
+        let encoder = snapshotEncoder()
         var snapshots: [TwinSnapshot] = []
         while snapshots.count < limit, let asset = state.snapshotPending.popLast() {
             if let snapshot = snapshot(of: asset, &state, now: now, encoder: encoder) { snapshots.append(snapshot) }
         }
         return snapshots
+    }
+
+    private static func snapshotEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
     }
 
     private static func snapshot(of asset: String, _ state: inout State, now: Int64,
