@@ -60,13 +60,13 @@ struct GenerateReadingsCommand: ParsableCommand {
         var pending: [Reading] = []
         pending.reserveCapacity(batch)
         var written = 0
-        var generator = SplitMix(seed: 42)
+        var generator = SplitMix64(seed: 42)  // seeded: two runs produce the same file
         outer: for step in 0..<steps {
             let ts = first + Int64(step) * intervalMillis
             for (index, (asset, metric)) in assets.enumerated() {
                 if written == readings { break outer }
                 let phase = Double(step) / 3_600 + Double(index)
-                let value = (50 + 20 * sin(phase) + generator.nextUnit() * 2).rounded(toPlaces: 3)
+                let value = (50 + 20 * sin(phase) + generator.unit() * 2).rounded(toPlaces: 3)
                 pending.append(Reading(asset: asset, metric: metric, timestamp: ts, value: value))
                 written += 1
                 if pending.count == batch {
@@ -91,22 +91,6 @@ struct GenerateReadingsCommand: ParsableCommand {
         try store.commit(IngestBatch(readings: pending))
         pending.removeAll(keepingCapacity: true)
         try store.mergeRecentIfNeeded()
-    }
-}
-
-/// A small deterministic generator, so that two runs produce the same file.
-private struct SplitMix {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    /// A number in [0, 1).
-    mutating func nextUnit() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
     }
 }
 

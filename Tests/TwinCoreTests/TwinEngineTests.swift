@@ -15,7 +15,7 @@ struct TwinEngineTests {
     /// added in between (by restore, property updates and new assets, enough to grow the table), must still each land
     /// on their own twin: every twin equals the twin of an engine that saw only that asset's readings.
     @Test func interleavedAssetsAndAddedTwinsKeepReadingsApart() throws {
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         var engine = TwinEngine()
         var alone: [String: TwinEngine] = [:]
         var added = 0
@@ -161,15 +161,3 @@ struct TwinEngineTests {
     }
 }
 
-/// A small deterministic generator for tests (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

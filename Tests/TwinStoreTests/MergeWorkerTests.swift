@@ -15,7 +15,7 @@ struct MergeWorkerTests {
         try withStore(StoreConfiguration(mergeThreshold: 400)) { store, directory in
             let worker = try MergeWorker(store: store, chunkRows: 97)
             defer { try? worker.close() }
-            var random = TestRandom(seed: 11)
+            var random = SplitMix64(seed: 11)
             var model = ReadingModel()
             func batch(_ count: Int) -> [Reading] {
                 (0..<count).map { _ in

@@ -11,7 +11,7 @@ struct RollupTests {
     /// the raw `readings` agree exactly (values are multiples of 1/8, so every sum is exact in any order).
     @Test func rollupsAgreeWithRawAggregatesThroughMergesAndRedeliveries() throws {
         try withStore(StoreConfiguration(mergeThreshold: 1_000)) { store, directory in
-            var random = TestRandom(seed: 7)
+            var random = SplitMix64(seed: 7)
             let series = [("a0", "m0"), ("a0", "m1"), ("a1", "m0"), ("a2", "m0"), ("a2", "m1"), ("b", "x")]
             let base: Int64 = 1_700_000_000_000
             var stored: [String: Reading] = [:]   // the model: the first value of each (asset, metric, ts) wins

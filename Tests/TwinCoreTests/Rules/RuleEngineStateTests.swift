@@ -33,7 +33,7 @@ struct RulesEngineStateTests {
             .on("temp", .trend(Trend(Threshold(.above, 90), window: minute, horizon: minute)), name: "rising"),
         ]
         let metrics = [DerivedMetricSpec(name: "double", expression: "temp * 2")]
-        var generator = SplitMix(seed: 11)
+        var generator = SplitMix64(seed: 11)
         var shared = try RuleEngine(rules: specs, metrics: metrics)
         var sharedTwins = TwinEngine()
         var alone: [String: (rules: RuleEngine, twins: TwinEngine)] = [:]
