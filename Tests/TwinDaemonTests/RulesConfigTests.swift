@@ -138,6 +138,82 @@ struct RulesConfigTests {
         #expect(error.description.contains("metrics.delta_t: unexpected ')' at column 9"))
     }
 
+    @Test func flatlineDriftTrendQualityAndMinInterval() throws {
+        let yaml = """
+            rules:
+              - name: stuck
+                metric: pressure
+                flatline: { readings: 30, duration: 5m, tolerance: 0.001 }
+              - name: creep
+                metric: pressure
+                drift: { by: 0.1, sigmas: 4, baseline: 100, alpha: 0.02, direction: upper }
+                min_interval: 1h
+              - name: wear
+                metric: vibration
+                trend: { above: 0.08, window: 10m, horizon: 1h, min_span: 2m, slope_sigmas: 2 }
+            """
+        let rules = Dictionary(uniqueKeysWithValues: try TwinConfiguration.parse(yaml: yaml).rules.map { ($0.name, $0) })
+        #expect(rules["stuck"]?.kind == .flatline(Flatline(readings: 30, duration: 300_000, tolerance: 0.001)))
+        #expect(rules["creep"]?.kind == .drift(Drift(by: 0.1, sigmas: 4, baseline: 100, alpha: 0.02,
+                                                     direction: .upper)))
+        #expect(rules["creep"]?.minInterval == 3_600_000)
+        #expect(rules["wear"]?.kind == .trend(Trend(Threshold(.above, 0.08), window: 600_000, horizon: 3_600_000,
+                                                    minSpan: 120_000, slopeSigmas: 2)))
+        #expect(rules["wear"]?.minInterval == nil)
+        // Defaults: 10 points over a quarter of the window, 3 standard errors, clearing at twice the horizon.
+        let trend = Trend(Threshold(.above, 1), window: 400_000, horizon: 1_000)
+        #expect(trend.minPoints == 10 && trend.minSpan == 100_000 && trend.slopeSigmas == 3 && trend.clearHorizon == 2_000)
+    }
+
+    @Test func newKindsReportTheirKeyPaths() throws {
+        let yaml = """
+            rules:
+              - name: a
+                metric: p
+                flatline: { readings: 1, tolerance: -1 }
+              - name: b
+                metric: p
+                drift: { baseline: 10 }
+              - name: c
+                metric: p
+                drift: { by: 0.1, alpha: 2, directon: upper }
+              - name: d
+                metric: p
+                trend: { above: 1, window: 1m, horizon: 1m, min_span: 5m, slope_sigmas: -1 }
+                min_interval: soon
+            """
+        let error = try #require(throws: ConfigError.self) { try TwinConfiguration.parse(yaml: yaml) }
+        let messages = error.issues.map(\.description)
+        func has(_ path: String, _ text: String) -> Bool {
+            error.issues.contains { $0.path == path && $0.message.contains(text) }
+        }
+        #expect(has("rules[0].flatline.readings", "expected a whole number from 2"), "\(messages)")
+        #expect(has("rules[1].drift", "give by"), "\(messages)")
+        #expect(has("rules[2].drift.directon", "did you mean 'direction'"), "\(messages)")
+        #expect(has("rules[3].min_interval", "expected a duration"), "\(messages)")
+    }
+
+    @Test func newKindsCheckTheirNumbersOnceTheShapeIsRight() throws {
+        let yaml = """
+            rules:
+              - name: a
+                metric: p
+                flatline: { readings: 5, tolerance: -1 }
+              - name: c
+                metric: p
+                drift: { by: 0.1, alpha: 2 }
+              - name: d
+                metric: p
+                trend: { above: 1, window: 1m, horizon: 1m, min_span: 5m, slope_sigmas: -1 }
+            """
+        let error = try #require(throws: ConfigError.self) { try TwinConfiguration.parse(yaml: yaml) }
+        let found = error.issues.map { "\($0.path): \($0.message)" }
+        #expect(found == ["rules[0].flatline.tolerance: must be 0 or a positive number",
+                          "rules[1].drift.alpha: must be in (0, 1]",
+                          "rules[2].trend.min_span: must be between 0 and the window (1m)",
+                          "rules[2].trend.slope_sigmas: must be 0 or a positive number"])
+    }
+
     @Test func duplicateNamesAndExpressionErrorsOnceTheShapeIsRight() throws {
         let yaml = """
             rules:

@@ -54,6 +54,7 @@ struct CompiledRule: Sendable {
             message = try! MessageTemplate("")
         }
         for (field, problem) in Self.kindProblems(spec.kind) { fail(field, problem) }
+        if let interval = spec.minInterval, interval <= 0 { fail("min_interval", "must be longer than 0") }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         // A model's training summary may hold NaN; the default strategy would throw and every spec would hash alike.
@@ -84,6 +85,8 @@ struct CompiledRule: Sendable {
         case .rate: "{asset}: {metric} changes by {value} per unit of time, limit {limit} ({rule})"
         case .anomaly: "{asset}: {metric} is {value}, z-score {z} ({rule})"
         case .trend: "{asset}: {metric} is predicted to reach {limit} in {ttl} ({rule})"
+        case .flatline: "{asset}: {metric} has not changed for {age} ({limit} readings or more; {rule})"
+        case .drift: "{asset}: {metric} drifted to {value}, more than {limit} from its baseline ({rule})"
         case .stale: spec.metric == nil ? "{asset}: no reading for {age} ({rule})"
             : "{asset}: no reading of {metric} for {age} ({rule})"
         case .usage: "{asset}: maintenance due, {usage} of {limit} since the last one ({rule})"
@@ -126,6 +129,19 @@ struct CompiledRule: Sendable {
             check(t.clearHorizon >= t.horizon, "trend.clear_horizon", "must be at least the horizon")
             check(t.minPoints >= 2, "trend.min_points", "must be at least 2")
             check(t.maxPoints >= t.minPoints, "trend.max_points", "must be at least min_points (\(t.minPoints))")
+            check(t.minSpan >= 0 && t.minSpan <= t.window, "trend.min_span",
+                  "must be between 0 and the window (\(DurationText.format(t.window)))")
+            check(t.slopeSigmas >= 0 && t.slopeSigmas.isFinite, "trend.slope_sigmas", "must be 0 or a positive number")
+        case .flatline(let f):
+            check(f.readings >= 2, "flatline.readings", "must be at least 2")
+            check((f.duration ?? 1) > 0, "flatline.duration", "must be longer than 0")
+            check(f.tolerance >= 0 && f.tolerance.isFinite, "flatline.tolerance", "must be 0 or a positive number")
+        case .drift(let d):
+            check(d.by != nil || d.sigmas != nil, "drift", "give by (a distance in the metric's unit) or sigmas, or both")
+            check((d.by ?? 1) > 0 && (d.by ?? 1).isFinite, "drift.by", "must be a positive number")
+            check((d.sigmas ?? 1) > 0 && (d.sigmas ?? 1).isFinite, "drift.sigmas", "must be a positive number")
+            check(d.baseline >= 2, "drift.baseline", "must be at least 2 readings")
+            check(d.alpha > 0 && d.alpha <= 1, "drift.alpha", "must be in (0, 1]")
         case .stale(let s):
             check(s.after > 0, "stale.after", "must be longer than 0")
             check(s.offlineAfter.map { $0 > s.after } ?? true, "stale.offline_after", "must be longer than after")

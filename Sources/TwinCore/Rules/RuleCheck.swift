@@ -6,7 +6,10 @@ struct RuleCheck: Sendable {
         case rate(Threshold, per: Int64, window: Int64)
         case anomaly(Anomaly)
         /// Horizons in seconds.
-        case trend(Threshold, window: Int64, horizon: Double, clearHorizon: Double, minPoints: Int, maxPoints: Int)
+        case trend(Threshold, window: Int64, horizon: Double, clearHorizon: Double, minPoints: Int, maxPoints: Int,
+                   minSpan: Int64, slopeSigmas: Double)
+        case flatline(Flatline)
+        case drift(Drift)
         case usage(Usage.Measure, every: Double, maxGap: Int64)
         case stale
         /// Horizons in seconds and the level's smoothing weight; the model itself is in `RuleEngine.models`.
@@ -23,9 +26,12 @@ struct RuleCheck: Sendable {
     let kind: Kind
     /// The rule has an asset glob or properties to check.
     let hasSelector: Bool
+    /// Re-raise suppression (ms), or 0.
+    let minInterval: Int64
 
     init(_ spec: RuleSpec) {
         hasSelector = spec.selector.asset != nil || !spec.selector.properties.isEmpty
+        minInterval = spec.minInterval ?? 0
         switch spec.kind {
         case .threshold(let t): kind = .threshold(t)
         case .sustained(let s): kind = .sustained(s.condition, duration: s.duration, readings: s.readings)
@@ -33,7 +39,10 @@ struct RuleCheck: Sendable {
         case .anomaly(let a): kind = .anomaly(a)
         case .trend(let t):
             kind = .trend(t.limit, window: t.window, horizon: Double(t.horizon) / 1_000,
-                          clearHorizon: Double(t.clearHorizon) / 1_000, minPoints: t.minPoints, maxPoints: t.maxPoints)
+                          clearHorizon: Double(t.clearHorizon) / 1_000, minPoints: t.minPoints, maxPoints: t.maxPoints,
+                          minSpan: t.minSpan, slopeSigmas: t.slopeSigmas)
+        case .flatline(let f): kind = .flatline(f)
+        case .drift(let d): kind = .drift(d)
         case .usage(let u): kind = .usage(u.measure, every: u.every, maxGap: u.maxGap)
         case .stale: kind = .stale
         case .remainingLife(let life):
@@ -58,7 +67,7 @@ struct RuleCheck: Sendable {
         switch kind {
         case .threshold(let t):
             if !s.active, t.trips(value) {
-                event = raise(&s, value, .init(limit: t.limit))
+                event = raise(&s, value, .init(limit: t.limit), at: time)
             } else if s.active, t.clears(value) {
                 event = clear(&s, value, .init(limit: t.limit))
             }
@@ -69,7 +78,7 @@ struct RuleCheck: Sendable {
                 s.runCount += 1
                 let long = duration.map { time - s.runStart >= $0 } ?? false
                 let many = readings.map { s.runCount >= $0 } ?? false
-                if !s.active, long || many { event = raise(&s, value, .init(limit: condition.limit)) }
+                if !s.active, long || many { event = raise(&s, value, .init(limit: condition.limit), at: time) }
             } else {
                 s.runCount = 0
                 if s.active, condition.clears(value) {
@@ -83,7 +92,7 @@ struct RuleCheck: Sendable {
             guard let oldest = s.window.oldest, time > oldest.time else { break }
             let rate = (value - oldest.value) / Double(time - oldest.time) * Double(per)
             if !s.active, limit.trips(rate) {
-                event = raise(&s, rate, .init(limit: limit.limit))
+                event = raise(&s, rate, .init(limit: limit.limit), at: time)
             } else if s.active, limit.clears(rate) {
                 event = clear(&s, rate, .init(limit: limit.limit))
             }
@@ -96,7 +105,7 @@ struct RuleCheck: Sendable {
                 let z = sd > 0 ? (value - s.mean) / sd : flat
                 let score = rule.tails == .both ? abs(z) : (rule.tails == .upper ? z : -z)
                 if !s.active, score > rule.z {
-                    event = raise(&s, value, .init(z: z))
+                    event = raise(&s, value, .init(z: z), at: time)
                 } else if s.active, score < rule.clearZ {
                     event = clear(&s, value, .init(z: z))
                 }
@@ -112,17 +121,68 @@ struct RuleCheck: Sendable {
             }
             s.seen += 1
 
-        case .trend(let limit, let window, let horizon, let clearHorizon, let minPoints, let maxPoints):
+        case .trend(let limit, let window, let horizon, let clearHorizon, let minPoints, let maxPoints, let minSpan,
+                    let slopeSigmas):
             s.window.evict(before: time - window)
             s.window.append(time, value, maxPoints: maxPoints)
-            guard s.window.count >= minPoints, let line = s.window.line() else { break }
+            guard s.window.count >= minPoints, s.window.span >= minSpan, let line = s.window.line() else { break }
             let ttl = Self.secondsToLimit(limit, line)
             ttlOut = ttl
             let values = MessageTemplate.Values(limit: limit.limit, ttlSeconds: ttl)
-            if !s.active, let ttl, ttl < horizon {
-                event = raise(&s, value, values)
-            } else if s.active, (ttl ?? .infinity) >= clearHorizon {
+            if !s.active {
+                // Judged on the slope less `slopeSigmas` standard errors: a slope the noise could explain raises
+                // nothing.
+                var cautious = line
+                if slopeSigmas > 0 {
+                    guard let se = s.window.slopeStandardError() else { break }
+                    let margin = slopeSigmas * se
+                    cautious.slope = line.slope > 0 ? Swift.max(0, line.slope - margin)
+                        : Swift.min(0, line.slope + margin)
+                }
+                if let due = Self.secondsToLimit(limit, cautious), due < horizon {
+                    event = raise(&s, value, values, at: time)
+                }
+            } else if (ttl ?? .infinity) >= clearHorizon {
                 event = clear(&s, value, values)
+            }
+
+        case .flatline(let rule):
+            if s.runCount > 0, let start = s.level, abs(value - start) <= rule.tolerance {
+                s.runCount += 1
+            } else {
+                if s.active { event = clear(&s, value, .init(limit: Double(rule.readings))) }
+                s.runCount = 1
+                s.runStart = time
+                s.level = value
+            }
+            let long = rule.duration.map { time - s.runStart >= $0 } ?? true
+            if !s.active, s.runCount >= rule.readings, long {
+                event = raise(&s, value, .init(limit: Double(rule.readings), ageMillis: time - s.runStart), at: time)
+            }
+
+        case .drift(let rule):
+            guard s.seen >= rule.baseline else {
+                // Learning the baseline (Welford): `variance` holds the sum of squared deviations until it is done.
+                s.seen += 1
+                let delta = value - s.mean
+                s.mean += delta / Double(s.seen)
+                s.variance += delta * (value - s.mean)
+                if s.seen == rule.baseline {
+                    s.variance = s.seen > 1 ? s.variance / Double(s.seen - 1) : 0
+                    s.level = s.mean
+                }
+                break
+            }
+            let level = (s.level ?? s.mean) + rule.alpha * (value - (s.level ?? s.mean))
+            s.level = level
+            let shift = level - s.mean
+            let signed = rule.direction == .both ? abs(shift) : (rule.direction == .upper ? shift : -shift)
+            let limit = Swift.max(rule.by ?? 0, (rule.sigmas ?? 0) * s.variance.squareRoot())
+            let values = MessageTemplate.Values(limit: limit, z: s.variance > 0 ? shift / s.variance.squareRoot() : nil)
+            if !s.active, signed > limit {
+                event = raise(&s, level, values, at: time)
+            } else if s.active, signed < limit / 2 {
+                event = clear(&s, level, values)
             }
 
         case .usage(let measure, let every, let maxGap):
@@ -140,7 +200,7 @@ struct RuleCheck: Sendable {
                 s.held = holds
             }
             if !s.active, s.usage >= every {
-                event = raise(&s, value, .init(limit: every, usage: s.usage))
+                event = raise(&s, value, .init(limit: every, usage: s.usage), at: time)
             }
 
         case .stale, .remainingLife:
@@ -155,7 +215,7 @@ struct RuleCheck: Sendable {
         guard case .remainingLife(let horizon, let clearHorizon, _) = kind else { return .none }
         s.lastValue = life
         let values = MessageTemplate.Values(limit: horizon, ttlSeconds: life)
-        if !s.active, life < horizon { return raise(&s, life, values) }
+        if !s.active, life < horizon { return raise(&s, life, values, at: s.lastTime) }
         if s.active, life >= clearHorizon { return clear(&s, life, values) }
         return .none
     }
@@ -180,8 +240,11 @@ struct RuleCheck: Sendable {
     }
 
     @inline(__always)
-    private func raise(_ s: inout RuleSlot, _ value: Double, _ values: MessageTemplate.Values) -> Event {
+    private func raise(_ s: inout RuleSlot, _ value: Double, _ values: MessageTemplate.Values, at time: Int64) -> Event {
+        // Within `min_interval` of the last raise nothing starts; a condition still holding after it raises then.
+        if minInterval > 0, let last = s.lastRaise, time - last < minInterval { return .none }
         s.active = true
+        s.lastRaise = time
         return .raised(value, values)
     }
 

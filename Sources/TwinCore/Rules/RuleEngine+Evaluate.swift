@@ -139,8 +139,12 @@ extension RuleEngine {
                 let offline = rule.offlineAfter.map { age >= $0 } ?? false
                 let stale = offline || age >= rule.after
                 let values = MessageTemplate.Values(ageMillis: age)
-                if stale, !assets.values[a].slots[i].active {
+                let suppressed = rules[i].spec.minInterval.map { interval in
+                    assets.values[a].slots[i].lastRaise.map { now - $0 < interval } ?? false
+                } ?? false
+                if stale, !assets.values[a].slots[i].active, !suppressed {
                     assets.values[a].slots[i].active = true
+                    assets.values[a].slots[i].lastRaise = now
                     transitions.append(rules[i].transition(.raised, asset: asset, at: now, value: nil, values))
                 } else if !stale, assets.values[a].slots[i].active {
                     assets.values[a].slots[i].active = false
@@ -178,11 +182,28 @@ extension RuleEngine {
     }
 
     /// Starts a new life for `asset` (a `failure` or `repair` recorded at `time`): every rul rule forgets the asset's
-    /// feature windows and age, readings at or before `time` no longer count, and its alert, if raised, clears. An
-    /// event no newer than the current life's start (a redelivery, or a late record) changes nothing.
+    /// feature windows and age, every drift rule learns a new baseline; readings before `time` no longer count, and
+    /// their alerts, if raised, clear. An event no newer than the current life's start (a redelivery, or a late
+    /// record) changes nothing.
     public mutating func startNewLife(asset: String, at time: Int64) -> [AlertTransition] {
         var transitions: [AlertTransition] = []
         for (i, rule) in rules.enumerated() {
+            if case .drift = rule.spec.kind {
+                // The repaired or replaced sensor gets a baseline of its own.
+                let a = slotsIndex(asset)
+                let slot = assets.values[a].slots[i]
+                // `runStart` holds the time of the last reset: a redelivered or older event changes nothing.
+                if slot.runStart != 0, time <= slot.runStart { continue }
+                assets.values[a].slots[i] = RuleSlot()
+                assets.values[a].slots[i].runStart = time
+                assets.values[a].slots[i].lastTime = max(slot.lastTime, time)
+                assets.values[a].slots[i].lastRaise = slot.lastRaise
+                if slot.active {
+                    transitions.append(rule.transition(.cleared, asset: asset, at: time, value: nil,
+                                                       message: "\(asset): a new baseline is learned (failure or repair recorded)"))
+                }
+                continue
+            }
             guard let model = models[i] else { continue }
             let a = slotsIndex(asset)
             if let life = assets.values[a].slots[i].life, time <= life.bornAt { continue }

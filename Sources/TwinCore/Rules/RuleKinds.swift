@@ -75,16 +75,60 @@ public struct Trend: Sendable, Equatable, Codable {
     public var maxPoints: Int
     /// Name of the derived time-to-limit metric; nil for `<metric>.ttl_s` (`<rule name>.ttl_s` on an expression).
     public var ttlMetric: String?
+    /// The readings in the window must span at least this long (ms) before the rule predicts anything.
+    public var minSpan: Int64
+    /// Standard errors taken off the fitted slope (towards flat) before the crossing is predicted: a slope that noise
+    /// could explain predicts no crossing. 0 uses the slope as fitted.
+    public var slopeSigmas: Double
 
-    public init(_ limit: Threshold, window: Int64, horizon: Int64, clearHorizon: Int64? = nil, minPoints: Int = 5,
-                maxPoints: Int = 2_048, ttlMetric: String? = nil) {
+    public init(_ limit: Threshold, window: Int64, horizon: Int64, clearHorizon: Int64? = nil, minPoints: Int = 10,
+                maxPoints: Int = 2_048, ttlMetric: String? = nil, minSpan: Int64? = nil, slopeSigmas: Double = 3) {
         self.limit = limit
         self.window = window
         self.horizon = horizon
-        self.clearHorizon = clearHorizon ?? horizon
+        self.clearHorizon = clearHorizon ?? horizon * 2
         self.minPoints = minPoints
         self.maxPoints = maxPoints
         self.ttlMetric = ttlMetric
+        self.minSpan = minSpan ?? window / 4
+        self.slopeSigmas = slopeSigmas
+    }
+}
+
+/// A stuck sensor: the value stays within `tolerance` of where a run started for `readings` readings in a row and,
+/// when given, for at least `duration` (ms). Clears at the first reading outside the tolerance.
+public struct Flatline: Sendable, Equatable, Codable {
+    public var readings: Int
+    public var duration: Int64?
+    public var tolerance: Double
+
+    public init(readings: Int = 20, duration: Int64? = nil, tolerance: Double = 0) {
+        self.readings = readings
+        self.duration = duration
+        self.tolerance = tolerance
+    }
+}
+
+/// Slow drift away from a baseline: the series' smoothed level (an EWMA with weight `alpha`) against the mean of its
+/// first `baseline` readings. Raises when the level is more than `by` away from the baseline mean (and, with
+/// `sigmas`, more than that many of the baseline's standard deviations), clears once it is back within half of that.
+/// A `failure` or `repair` maintenance event learns a new baseline.
+public struct Drift: Sendable, Equatable, Codable {
+    public var by: Double?
+    public var sigmas: Double?
+    public var baseline: Int
+    public var alpha: Double
+    public var direction: Tails
+
+    public typealias Tails = Anomaly.Tails
+
+    public init(by: Double? = nil, sigmas: Double? = nil, baseline: Int = 30, alpha: Double = 0.05,
+                direction: Tails = .both) {
+        self.by = by
+        self.sigmas = sigmas
+        self.baseline = baseline
+        self.alpha = alpha
+        self.direction = direction
     }
 }
 

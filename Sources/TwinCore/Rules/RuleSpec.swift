@@ -18,10 +18,14 @@ public struct RuleSpec: Sendable, Equatable, Codable {
     /// The alert message; nil for the kind's default.
     public var message: String?
     public var kind: Kind
+    /// Re-raise suppression (ms): an episode starts at most this often; a condition that holds when the interval has
+    /// passed raises then. Nil: no suppression.
+    public var minInterval: Int64?
 
     public init(name: String, selector: Selector = Selector(), metric: String? = nil, expression: String? = nil,
-                severity: Severity = .warning, message: String? = nil, kind: Kind) {
+                severity: Severity = .warning, message: String? = nil, kind: Kind, minInterval: Int64? = nil) {
         self.name = name
+        self.minInterval = minInterval
         self.selector = selector
         self.metric = metric
         self.expression = expression
@@ -50,6 +54,8 @@ public struct RuleSpec: Sendable, Equatable, Codable {
         case rate(Rate)
         case anomaly(Anomaly)
         case trend(Trend)
+        case flatline(Flatline)
+        case drift(Drift)
         case stale(Stale)
         case usage(Usage)
         /// Named `rul` in the config.
@@ -63,6 +69,8 @@ public struct RuleSpec: Sendable, Equatable, Codable {
             case .rate: "rate"
             case .anomaly: "anomaly"
             case .trend: "trend"
+            case .flatline: "flatline"
+            case .drift: "drift"
             case .stale: "stale"
             case .usage: "usage"
             case .remainingLife: "rul"

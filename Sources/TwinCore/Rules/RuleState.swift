@@ -31,7 +31,8 @@ struct RuleSlot: Sendable, Codable, Equatable {
     /// `for`: start time and length of the current run of readings beyond the limit.
     var runStart: Int64 = 0
     var runCount = 0
-    /// anomaly: the rule's EWMA of the series, and how many readings it folded in.
+    /// anomaly: the rule's EWMA of the series, and how many readings it folded in. drift: the baseline's mean and
+    /// (while it is learned, the sum of squared deviations, then) variance.
     var mean = 0.0
     var variance = 0.0
     var seen = 0
@@ -44,4 +45,8 @@ struct RuleSlot: Sendable, Codable, Equatable {
     var window = SeriesWindow()
     /// rul: the model's feature windows.
     var life: RULFeatureState?
+    /// Time of the last raise, for `min_interval`.
+    var lastRaise: Int64?
+    /// drift: the smoothed level; flatline: the value the current run started at.
+    var level: Double?
 }

@@ -8,7 +8,7 @@ struct SeriesWindow: Sendable, Equatable {
     private var head = 0
     private(set) var count = 0
     private var base: Int64 = 0
-    private var sumT = 0.0, sumV = 0.0, sumTT = 0.0, sumTV = 0.0
+    private var sumT = 0.0, sumV = 0.0, sumTT = 0.0, sumTV = 0.0, sumVV = 0.0
     private var appendsSinceRebuild = 0
 
     init() {}
@@ -40,7 +40,7 @@ struct SeriesWindow: Sendable, Equatable {
         }
         if count == 0 {
             base = time
-            (sumT, sumV, sumTT, sumTV) = (0, 0, 0, 0)
+            (sumT, sumV, sumTT, sumTV, sumVV) = (0, 0, 0, 0, 0)
             appendsSinceRebuild = 0
         }
         let s = slot(count)
@@ -52,6 +52,7 @@ struct SeriesWindow: Sendable, Equatable {
         sumV += value
         sumTT += t * t
         sumTV += t * value
+        sumVV += value * value
         appendsSinceRebuild += 1
         if appendsSinceRebuild >= Swift.max(capacity, 64) { rebuildSums() }
     }
@@ -64,7 +65,7 @@ struct SeriesWindow: Sendable, Equatable {
     mutating func removeAll() {
         head = 0
         count = 0
-        (sumT, sumV, sumTT, sumTV) = (0, 0, 0, 0)
+        (sumT, sumV, sumTT, sumTV, sumVV) = (0, 0, 0, 0, 0)
     }
 
     /// The mean of the values; nil when empty.
@@ -85,6 +86,26 @@ struct SeriesWindow: Sendable, Equatable {
         return (slope, value)
     }
 
+    /// Milliseconds from the oldest to the newest point; 0 when empty.
+    var span: Int64 {
+        guard let oldest, let newest else { return 0 }
+        return newest.time - oldest.time
+    }
+
+    /// The standard error of `line()`'s slope (per second), from the residuals around the line; nil with fewer than
+    /// three points or no spread in time.
+    func slopeStandardError() -> Double? {
+        guard count >= 3 else { return nil }
+        let n = Double(count)
+        let ssT = sumTT - sumT * sumT / n
+        guard ssT > 1e-9 * Swift.max(1, sumTT) else { return nil }
+        let ssTV = sumTV - sumT * sumV / n
+        let ssV = sumVV - sumV * sumV / n
+        let residual = Swift.max(0, ssV - ssTV * ssTV / ssT)
+        let se = (residual / (n - 2) / ssT).squareRoot()
+        return se.isFinite ? se : nil
+    }
+
     private mutating func removeOldest() {
         let t = Double(times[head] - base) / 1_000
         let v = values[head]
@@ -92,6 +113,7 @@ struct SeriesWindow: Sendable, Equatable {
         sumV -= v
         sumTT -= t * t
         sumTV -= t * v
+        sumVV -= v * v
         head = slot(1)
         count -= 1
         if count == 0 { removeAll() }
@@ -113,7 +135,7 @@ struct SeriesWindow: Sendable, Equatable {
         appendsSinceRebuild = 0
         guard let oldest else { return }
         base = oldest.time
-        (sumT, sumV, sumTT, sumTV) = (0, 0, 0, 0)
+        (sumT, sumV, sumTT, sumTV, sumVV) = (0, 0, 0, 0, 0)
         for i in 0..<count {
             let t = Double(times[slot(i)] - base) / 1_000
             let v = values[slot(i)]
@@ -121,6 +143,7 @@ struct SeriesWindow: Sendable, Equatable {
             sumV += v
             sumTT += t * t
             sumTV += t * v
+            sumVV += v * v
         }
     }
 }

@@ -125,10 +125,11 @@ extension TwinConfiguration {
 }
 
 extension ConfigReader {
-    static let ruleKinds = ["threshold", "for", "rate", "anomaly", "trend", "stale", "usage", "rul"]
+    static let ruleKinds = ["threshold", "for", "rate", "anomaly", "trend", "flatline", "drift", "stale", "usage",
+                            "rul"]
 
     mutating func rule(_ node: Node, _ path: String) -> RuleSpec? {
-        let keys = ["name", "select", "metric", "expression", "severity", "message"] + Self.ruleKinds
+        let keys = ["name", "select", "metric", "expression", "severity", "message", "min_interval"] + Self.ruleKinds
         guard let m = mapping(node, path, allowed: keys) else { return nil }
         let issuesBefore = issues.count
         let name = string(m["name"], "\(path).name")
@@ -154,6 +155,7 @@ extension ConfigReader {
         let expression = string(m["expression"], "\(path).expression")
         let severity = oneOf(m["severity"], "\(path).severity", Severity.allCases.map(\.rawValue), default: "warning")
         let message = string(m["message"], "\(path).message")
+        let minInterval = m["min_interval"].map { duration($0, "\(path).min_interval", default: 0, minimum: 1) }
         let present = Self.ruleKinds.filter { m[$0] != nil }
         guard present.count == 1, let kindName = present.first else {
             let found = present.isEmpty ? "none" : present.joined(separator: " and ")
@@ -163,7 +165,8 @@ extension ConfigReader {
         guard let kind = ruleKind(kindName, m[kindName]!, "\(path).\(kindName)"), let name,
               issues.count == issuesBefore else { return nil }
         return RuleSpec(name: name, selector: selector, metric: metric, expression: expression,
-                        severity: Severity(rawValue: severity) ?? .warning, message: message, kind: kind)
+                        severity: Severity(rawValue: severity) ?? .warning, message: message, kind: kind,
+                        minInterval: minInterval)
     }
 
     private mutating func ruleKind(_ kind: String, _ node: Node, _ path: String) -> RuleSpec.Kind? {
@@ -200,18 +203,42 @@ extension ConfigReader {
             return .anomaly(anomaly)
         case "trend":
             let keys = ["above", "below", "window", "horizon", "clear_horizon", "min_points", "max_points",
-                        "ttl_metric"]
+                        "ttl_metric", "min_span", "slope_sigmas"]
             guard let m = mapping(node, path, allowed: keys) else { return nil }
             let limit = threshold(m, path, node, clearAllowed: false)
             let window = need(m, "window", path, node).map { duration($0, "\(path).window", default: 0, minimum: 1) }
             let horizon = need(m, "horizon", path, node).map { duration($0, "\(path).horizon", default: 0, minimum: 1) }
             let clearHorizon = m["clear_horizon"].map { duration($0, "\(path).clear_horizon", default: 0) }
-            let minPoints = int(m["min_points"], "\(path).min_points", default: 5, range: 2...100_000)
+            let minPoints = int(m["min_points"], "\(path).min_points", default: 10, range: 2...100_000)
             let maxPoints = int(m["max_points"], "\(path).max_points", default: 2_048, range: 2...1_000_000)
             let ttlMetric = string(m["ttl_metric"], "\(path).ttl_metric")
+            let minSpan = m["min_span"].map { duration($0, "\(path).min_span", default: 0) }
+            let slopeSigmas = m["slope_sigmas"].map { double($0, "\(path).slope_sigmas") ?? 3 } ?? 3
             guard let limit, let window, let horizon else { return nil }
             return .trend(Trend(limit, window: window, horizon: horizon, clearHorizon: clearHorizon,
-                                minPoints: minPoints, maxPoints: maxPoints, ttlMetric: ttlMetric))
+                                minPoints: minPoints, maxPoints: maxPoints, ttlMetric: ttlMetric, minSpan: minSpan,
+                                slopeSigmas: slopeSigmas))
+        case "flatline":
+            guard let m = mapping(node, path, allowed: ["readings", "duration", "tolerance"]) else { return nil }
+            let readings = int(m["readings"], "\(path).readings", default: 20, range: 2...1_000_000)
+            let duration = m["duration"].map { self.duration($0, "\(path).duration", default: 0, minimum: 1) }
+            let tolerance = m["tolerance"].map { double($0, "\(path).tolerance") ?? 0 } ?? 0
+            return .flatline(Flatline(readings: readings, duration: duration, tolerance: tolerance))
+        case "drift":
+            guard let m = mapping(node, path, allowed: ["by", "sigmas", "baseline", "alpha", "direction"]) else {
+                return nil
+            }
+            let by = double(m["by"], "\(path).by")
+            let sigmas = double(m["sigmas"], "\(path).sigmas")
+            if m["by"] == nil, m["sigmas"] == nil {
+                fail(path, "give by (how far from the baseline, in the metric's unit, e.g. by: 0.1) or sigmas "
+                     + "(in baseline standard deviations, e.g. sigmas: 4)", node)
+            }
+            let baseline = int(m["baseline"], "\(path).baseline", default: 30, range: 2...1_000_000)
+            let alpha = double(m["alpha"], "\(path).alpha") ?? 0.05
+            let direction = oneOf(m["direction"], "\(path).direction", ["both", "upper", "lower"], default: "both")
+            return .drift(Drift(by: by, sigmas: sigmas, baseline: baseline, alpha: alpha,
+                                direction: Anomaly.Tails(rawValue: direction)!))
         case "stale":
             guard let m = mapping(node, path, allowed: ["after", "offline_after"]) else { return nil }
             let after = need(m, "after", path, node).map { duration($0, "\(path).after", default: 0, minimum: 1) }

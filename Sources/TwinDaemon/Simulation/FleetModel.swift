@@ -24,11 +24,16 @@ public struct FleetModel: Sendable {
     /// Messages of a pump before its fault starts (lets the rules warm up).
     public static let onset = 30
 
+    /// The share of the distance to its setpoint a reading recovers each step.
+    static let reversion = 0.1
+
     struct Pump: Sendable {
         var temp: Double
         var pressure: Double
         var vibration: Double
         var current: Double
+        /// Where a healthy pump's readings return to (noise is mean-reverting, not a random walk); faults move them.
+        var setpoints: (temp: Double, pressure: Double, vibration: Double, current: Double)
         /// Vibration growth per message for a degrading pump, 0 for a healthy one.
         var wear: Double
         var scenario: Scenario?
@@ -52,8 +57,10 @@ public struct FleetModel: Sendable {
         pumps = (0..<assets).map { index in
             let slot = index % 10 - 3
             let scenario = scenarios.indices.contains(slot) ? scenarios[slot] : nil
-            return Pump(temp: 55 + rng.unit() * 10, pressure: 1.8 + rng.unit() * 0.4,
-                        vibration: 0.02 + rng.unit() * 0.01, current: 10 + rng.unit() * 4,
+            let (temp, pressure) = (55 + rng.unit() * 10, 1.8 + rng.unit() * 0.4)
+            let (vibration, current) = (0.02 + rng.unit() * 0.01, 10 + rng.unit() * 4)
+            return Pump(temp: temp, pressure: pressure, vibration: vibration, current: current,
+                        setpoints: (temp, pressure, vibration, current),
                         wear: scenarios.isEmpty && index % 10 == 3 ? 0.000_2 : 0, scenario: scenario)
         }
         self.rng = rng
@@ -80,22 +87,31 @@ public struct FleetModel: Sendable {
             pumps[index] = pump
             return []
         }
-        pump.temp += (rng.unit() - 0.5) * 0.4 + pump.wear * 20
-        let pressureNoise = (rng.unit() - 0.5) * 0.02
-        if faulty != .stuckSensor { pump.pressure += pressureNoise }
-        pump.vibration = max(0.001, pump.vibration + (rng.unit() - 0.5) * 0.002 + pump.wear)
-        pump.current += (rng.unit() - 0.5) * 0.1
+        // Faults move the setpoints; the readings follow with noise that pulls back towards them (10 % a step).
+        pump.setpoints.temp += pump.wear * 20
+        pump.setpoints.vibration += pump.wear
         switch faulty {
         case .bearingWear:
-            pump.vibration += 0.000_6
-            pump.temp += 0.01
+            pump.setpoints.vibration += 0.000_6
+            pump.setpoints.temp += 0.01
         case .overheat:
-            pump.temp += 0.25
+            pump.setpoints.temp += 0.25
         case .drift:
-            pump.pressure += 0.002
+            pump.setpoints.pressure += 0.002
         case .sensorDropout, .stuckSensor, nil:
             break
         }
+        func follow(_ value: Double, _ setpoint: Double, noise: Double) -> Double {
+            value + Self.reversion * (setpoint - value) + noise
+        }
+        pump.temp = follow(pump.temp, pump.setpoints.temp, noise: (rng.unit() - 0.5) * 0.4)
+        let pressureNoise = (rng.unit() - 0.5) * 0.02
+        if faulty != .stuckSensor {
+            pump.pressure = follow(pump.pressure, pump.setpoints.pressure, noise: pressureNoise)
+        }
+        pump.vibration = max(0.001, follow(pump.vibration, pump.setpoints.vibration,
+                                           noise: (rng.unit() - 0.5) * 0.002))
+        pump.current = follow(pump.current, pump.setpoints.current, noise: (rng.unit() - 0.5) * 0.1)
         pump.lastTimestamp = max(now, pump.lastTimestamp + 1)
         pumps[index] = pump
         let asset = assetID(index)

@@ -52,8 +52,8 @@ struct TrendRulesTests {
         var h = try RuleHarness([rule])
         for s in stride(from: Int64(0), through: 600, by: 30) { h.feed("vibration", s * 1_000, line(s)) }
         let ttl = h.derived.filter { $0.metric == "vibration.ttl_s" }
-        // First prediction at the 5th point (120 s); then ttl = 480 - t.
-        #expect(ttl.first?.timestamp == 120_000)
+        // First prediction at the 10th point (270 s; min_points 10, min_span 2.5 min); then ttl = 480 - t.
+        #expect(ttl.first?.timestamp == 270_000)
         for reading in ttl {
             let expected = max(0, 480 - Double(reading.timestamp) / 1_000)
             #expect(abs(reading.value - expected) < 1e-6, "at \(reading.timestamp)")
