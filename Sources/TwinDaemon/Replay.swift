@@ -7,6 +7,18 @@ public enum Replay {
         public var transitions: [AlertTransition]
         public var readings: Int
         public var assets: Int
+        /// The oldest and newest reading replayed; nil when there were none.
+        public var span: ClosedRange<Int64>?
+    }
+
+    /// One rule's alert volume: raises recorded in the database against raises in the replay, over the same range.
+    public struct Volume: Sendable, Equatable {
+        public var rule: String
+        public var before: Int
+        public var after: Int
+        /// Raises per asset per day (assets replayed; days of the range, at least one hour's worth).
+        public var beforePerAssetDay: Double
+        public var afterPerAssetDay: Double
     }
 
     /// Assets are replayed one after another (rules keep state per asset), each in time order; stale rules are
@@ -20,6 +32,7 @@ public enum Replay {
         var count = 0
         var statuses: [RuleEngine.StatusChange] = []
         var assets = 0
+        var oldest = Int64.max, newest = Int64.min
         // Ticks at the end of the range use one instant for every asset, so a replay does not depend on how long
         // it ran.
         let end = to ?? unixMillis()
@@ -35,6 +48,8 @@ public enum Replay {
             var previous: Int64?
             for reading in readings {
                 count += 1
+                oldest = min(oldest, reading.timestamp)
+                newest = max(newest, reading.timestamp)
                 if let previous, reading.timestamp - previous > 1_000 { tick(reading.timestamp - 1) }
                 previous = reading.timestamp
                 derived.removeAll(keepingCapacity: true)
@@ -42,7 +57,27 @@ public enum Replay {
             }
             tick(end)
         }
-        return Result(transitions: transitions, readings: count, assets: assets)
+        return Result(transitions: transitions, readings: count, assets: assets,
+                      span: count > 0 ? oldest...newest : nil)
+    }
+
+    /// Alert volume per rule, before (recorded) and after (replayed): what a rule change would do to the noise.
+    public static func volume(_ result: Result, recorded reader: TwinStoreReader, assetGlob: String, from: Int64?,
+                              to: Int64?) throws -> [Volume] {
+        let low = from ?? result.span?.lowerBound ?? 0, high = to ?? result.span?.upperBound ?? low
+        let recorded = try reader.alerts(activeOnly: false, assetGlob: assetGlob, limit: nil).filter {
+            $0.raisedAt >= low && $0.raisedAt <= high
+        }
+        var before: [String: Int] = [:], after: [String: Int] = [:]
+        for alert in recorded { before[alert.rule, default: 0] += 1 }
+        for t in result.transitions where t.kind == .raised { after[t.rule, default: 0] += 1 }
+        let days = max(Double(high - low), 3_600_000) / 86_400_000
+        let assets = Double(max(result.assets, 1))
+        return Set(before.keys).union(after.keys).sorted().map { rule in
+            let (b, a) = (before[rule] ?? 0, after[rule] ?? 0)
+            return Volume(rule: rule, before: b, after: a, beforePerAssetDay: Double(b) / assets / days,
+                          afterPerAssetDay: Double(a) / assets / days)
+        }
     }
 
     /// What the replay would change against the recorded alerts: raises only one side has ("new" / "gone").

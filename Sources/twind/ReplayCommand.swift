@@ -11,7 +11,8 @@ struct ReplayCommand: ParsableCommand {
         discussion: """
             A risk-free test of a rule change: the history is read from the database (read-only) and run through \
             a private engine with the rules of --config; nothing is written. With --diff, the alerts are compared \
-            with those actually recorded.
+            with those actually recorded, and a table of alerts per asset per day for each rule, recorded \
+            (before) and replayed (after), shows the noise a rule change brings before you ship it.
 
             Example:
               twind replay --db twind.sqlite --config new-rules.yaml \\
@@ -70,8 +71,31 @@ struct ReplayCommand: ParsableCommand {
                         t.value.map(Cell.number) ?? .text(""), .text(t.message)])
         }
         writer.finish()
+        if diff {
+            let volume = try Replay.volume(replay, recorded: reader, assetGlob: asset, from: start, to: end)
+            printError(Self.volumeTable(volume, assets: replay.assets))
+        }
         printError("replay: \(replay.readings) readings of \(replay.assets) assets in "
                    + "\(String(format: "%.2f", seconds)) s (\(Int(Double(replay.readings) / seconds)) readings/s), "
                    + "\(replay.transitions.count) alert changes")
+    }
+
+    /// Alerts per asset per day, per rule, before and after: on stderr, beside the summary line.
+    static func volumeTable(_ volume: [Replay.Volume], assets: Int) -> String {
+        func rate(_ x: Double) -> String { x == 0 ? "0" : (x >= 10 ? String(format: "%.0f", x) : String(format: "%.2f", x)) }
+        var rows = [["rule", "raised before", "raised after", "per asset-day before", "per asset-day after"]]
+        for v in volume {
+            rows.append([v.rule, "\(v.before)", "\(v.after)", rate(v.beforePerAssetDay), rate(v.afterPerAssetDay)])
+        }
+        let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max()! }
+        var lines = ["alert volume over \(assets) asset\(assets == 1 ? "" : "s") (before: recorded; after: this config):"]
+        for row in rows {
+            lines.append("  " + row.enumerated().map { i, cell in
+                i == 0 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[i] - cell.count) + cell
+            }.joined(separator: "  "))
+        }
+        if volume.isEmpty { lines.append("  (no alerts on either side)") }
+        return lines.joined(separator: "\n")
     }
 }

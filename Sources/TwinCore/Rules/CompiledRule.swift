@@ -83,6 +83,8 @@ struct CompiledRule: Sendable {
         case .sustained(let s):
             "{asset}: {metric} is {value}, \(s.condition.direction.rawValue) {limit} for a while ({rule})"
         case .rate: "{asset}: {metric} changes by {value} per unit of time, limit {limit} ({rule})"
+        case .anomaly(let a) where a.method == .novelty:
+            "{asset}: {metric} is {value}, unlike anything since its warm-up ({z} bins out; {rule})"
         case .anomaly: "{asset}: {metric} is {value}, z-score {z} ({rule})"
         case .trend: "{asset}: {metric} is predicted to reach {limit} in {ttl} ({rule})"
         case .flatline: "{asset}: {metric} has not changed for {age} ({limit} readings or more; {rule})"
@@ -122,6 +124,12 @@ struct CompiledRule: Sendable {
             check(a.clearZ > 0 && a.clearZ <= a.z, "anomaly.clear_z", "must be positive and at most z (\(a.z))")
             check(a.alpha > 0 && a.alpha <= 1, "anomaly.alpha", "must be in (0, 1]")
             check(a.warmup >= 2, "anomaly.warmup", "must be at least 2 readings")
+            if a.method == .novelty {
+                check(a.bins >= 2 && a.bins <= 1_000, "anomaly.bins", "must be from 2 to 1000")
+                check(a.learn >= a.warmup, "anomaly.learn", "must be at least warmup (\(a.warmup))")
+                check(a.rest >= 1, "anomaly.rest", "must be at least 1 reading")
+                check(a.escalation >= 1 && a.escalation.isFinite, "anomaly.escalation", "must be at least 1")
+            }
         case .trend(let t):
             check(t.limit.limit.isFinite, "trend.\(t.limit.direction.rawValue)", "expected a finite number")
             check(t.window > 0, "trend.window", "must be longer than 0")

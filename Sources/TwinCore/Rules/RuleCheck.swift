@@ -97,6 +97,16 @@ struct RuleCheck: Sendable {
                 event = clear(&s, rate, .init(limit: limit.limit))
             }
 
+        case .anomaly(let rule) where rule.method == .novelty:
+            if s.novelty == nil { s.novelty = NoveltyDetector() }
+            let magnitude = s.novelty!.update(value, rule)
+            if !s.active, s.novelty!.admits(magnitude, rule) {
+                event = raise(&s, value, .init(z: Double(magnitude)), at: time)
+                if case .raised = event { s.novelty!.raised(magnitude) }
+            } else if s.active, magnitude == 0 {
+                event = clear(&s, value, .init(z: 0))
+            }
+
         case .anomaly(let rule):
             if s.seen >= rule.warmup {
                 let sd = s.variance.squareRoot()

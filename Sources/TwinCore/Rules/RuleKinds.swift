@@ -33,28 +33,57 @@ public struct Rate: Sendable, Equatable, Codable {
     }
 }
 
-/// A z-score against the rule's own exponentially weighted mean and variance of the series.
+/// An anomaly detector on one series, by one of two methods.
+///
+/// `ewma`: a z-score against the rule's own exponentially weighted mean and variance; raises above `z`, clears
+/// below `clearZ`. `novelty` (`NoveltyDetector`): raises on a value or a size of change the series has never shown
+/// since its warm-up, at most once per `rest` readings unless `escalation` times further out; clears at the next
+/// ordinary reading.
 public struct Anomaly: Sendable, Equatable, Codable {
     public enum Tails: String, Sendable, Equatable, Codable {
         case both, upper, lower
     }
 
-    /// Raises when |z| exceeds this (on the chosen tail).
+    public enum Method: String, Sendable, Equatable, Codable {
+        case ewma, novelty
+    }
+
+    public var method: Method
+    /// ewma: raises when |z| exceeds this (on the chosen tail).
     public var z: Double
-    /// Clears when |z| falls below this; defaults to `z`.
+    /// ewma: clears when |z| falls below this; defaults to `z`.
     public var clearZ: Double
-    /// Weight of the newest reading in the mean and variance.
+    /// ewma: weight of the newest reading in the mean and variance. novelty: of the newest change in its average.
     public var alpha: Double
-    /// Readings folded in before the rule judges any.
+    /// Readings folded in before the rule judges any (novelty: after which the bins are fixed).
     public var warmup: Int
     public var tails: Tails
+    /// novelty: bins across the warm-up range.
+    public var bins: Int
+    /// novelty: no raise before this many readings (bins are learned meanwhile).
+    public var learn: Int
+    /// novelty: readings from one raise to the next.
+    public var rest: Int
+    /// novelty: how many times further out than the last raise a novelty must be to raise within `rest`.
+    public var escalation: Double
 
     public init(z: Double = 3, clearZ: Double? = nil, alpha: Double = 0.1, warmup: Int = 30, tails: Tails = .both) {
+        self.method = .ewma
         self.z = z
         self.clearZ = clearZ ?? z
         self.alpha = alpha
         self.warmup = warmup
         self.tails = tails
+        (bins, learn, rest, escalation) = (10, warmup, 100, 3)
+    }
+
+    /// The novelty method, with the defaults `scripts/nab-eval` scores.
+    public static func novelty(warmup: Int = 250, learn: Int = 300, bins: Int = 10, rest: Int = 100,
+                               escalation: Double = 3, alpha: Double = 0.1) -> Anomaly {
+        var a = Anomaly(z: 1, alpha: alpha, warmup: warmup)
+        a.method = .novelty
+        (a.bins, a.learn, a.rest, a.escalation) = (bins, learn, rest, escalation)
+        return a
     }
 }
 

@@ -49,4 +49,6 @@ struct RuleSlot: Sendable, Codable, Equatable {
     var lastRaise: Int64?
     /// drift: the smoothed level; flatline: the value the current run started at.
     var level: Double?
+    /// anomaly, novelty method: the detector.
+    var novelty: NoveltyDetector?
 }

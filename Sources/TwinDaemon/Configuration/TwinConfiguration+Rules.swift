@@ -193,7 +193,25 @@ extension ConfigReader {
             guard let limit, let window else { return nil }
             return .rate(Rate(limit, per: unit, window: window))
         case "anomaly":
-            guard let m = mapping(node, path, allowed: ["z", "clear_z", "alpha", "warmup", "tails"]) else { return nil }
+            let ewmaKeys = ["z", "clear_z", "tails"], noveltyKeys = ["bins", "learn", "rest", "escalation"]
+            guard let m = mapping(node, path, allowed: ["method", "alpha", "warmup"] + ewmaKeys + noveltyKeys) else {
+                return nil
+            }
+            let method = oneOf(m["method"], "\(path).method", ["ewma", "novelty"], default: "ewma")
+            for key in method == "novelty" ? ewmaKeys : noveltyKeys where m[key] != nil {
+                fail("\(path).\(key)", "goes with method \(method == "novelty" ? "ewma" : "novelty"), not \(method)",
+                     m[key])
+            }
+            if method == "novelty" {
+                let warmup = int(m["warmup"], "\(path).warmup", default: 250, range: 2...1_000_000)
+                return .anomaly(.novelty(
+                    warmup: warmup,
+                    learn: int(m["learn"], "\(path).learn", default: max(warmup, 300), range: 2...1_000_000),
+                    bins: int(m["bins"], "\(path).bins", default: 10, range: 2...1_000),
+                    rest: int(m["rest"], "\(path).rest", default: 100, range: 1...1_000_000),
+                    escalation: double(m["escalation"], "\(path).escalation") ?? 3,
+                    alpha: double(m["alpha"], "\(path).alpha") ?? 0.1))
+            }
             let z = double(m["z"], "\(path).z") ?? 3
             let anomaly = Anomaly(z: z, clearZ: double(m["clear_z"], "\(path).clear_z"),
                                   alpha: double(m["alpha"], "\(path).alpha") ?? 0.1,
