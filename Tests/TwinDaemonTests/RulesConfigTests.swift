@@ -165,6 +165,44 @@ struct RulesConfigTests {
         #expect(trend.minPoints == 10 && trend.minSpan == 100_000 && trend.slopeSigmas == 3 && trend.clearHorizon == 2_000)
     }
 
+    @Test func anomalyMethods() throws {
+        let yaml = """
+            rules:
+              - name: n
+                metric: temp
+                anomaly: { method: novelty }
+              - name: m
+                metric: temp
+                anomaly: { method: novelty, warmup: 100, learn: 120, bins: 8, rest: 50, escalation: 2, alpha: 0.2 }
+            """
+        let rules = try TwinConfiguration.parse(yaml: yaml).rules
+        #expect(rules[0].kind == .anomaly(.novelty()))
+        #expect(rules[1].kind == .anomaly(.novelty(warmup: 100, learn: 120, bins: 8, rest: 50, escalation: 2,
+                                                   alpha: 0.2)))
+        let bad = """
+            rules:
+              - name: a
+                metric: temp
+                anomaly: { method: novelty, z: 4 }
+              - name: b
+                metric: temp
+                anomaly: { bins: 4 }
+              - name: c
+                metric: temp
+                anomaly: { method: zscore }
+            """
+        let error = try #require(throws: ConfigError.self) { try TwinConfiguration.parse(yaml: bad) }
+        let found = error.issues.map { "\($0.path): \($0.message)" }
+        #expect(found.contains("rules[0].anomaly.z: goes with method ewma, not novelty"), "\(found)")
+        #expect(found.contains("rules[1].anomaly.bins: goes with method novelty, not ewma"), "\(found)")
+        #expect(found.contains { $0.hasPrefix("rules[2].anomaly.method: expected one of ewma, novelty") }, "\(found)")
+        // The numbers are checked once the shape is right.
+        let order = "rules:\n  - name: d\n    metric: temp\n    anomaly: { method: novelty, warmup: 300, learn: 200 }"
+        let orderError = try #require(throws: ConfigError.self) { try TwinConfiguration.parse(yaml: order) }
+        #expect(orderError.issues.map { "\($0.path): \($0.message)" }
+                == ["rules[0].anomaly.learn: must be at least warmup (300)"])
+    }
+
     @Test func newKindsReportTheirKeyPaths() throws {
         let yaml = """
             rules:

@@ -1,0 +1,92 @@
+import Testing
+@testable import TwinCore
+
+struct NoveltyDetectorTests {
+    private let rule = Anomaly.novelty()
+
+    /// Uniform noise in [level, level + 10).
+    private func noise(_ n: Int, level: Double = 0, seed: UInt64 = 5) -> [Double] {
+        var rng = SplitMix64(seed: seed)
+        return (0..<n).map { _ in level + rng.unit() * 10 }
+    }
+
+    @Test func binsAndMagnitudes() {
+        var bins = NoveltyDetector.Bins()
+        bins.warm(0)
+        bins.warm(9)
+        bins.fix(bins: 10)                     // width 1 from 0
+        #expect(bins.width == 1)
+        #expect(bins.novelty(5.5) == 64)       // nothing visited yet: as far out as it gets
+        #expect(bins.novelty(5.2) == 0)        // same bin
+        #expect(bins.novelty(8.0) == 3)        // bin 8, nearest visited 5
+        #expect(bins.novelty(7.9) == 1)        // bin 7, next to 8
+        #expect(bins.novelty(-3) == 8)         // bin -3, nearest 5
+        #expect(bins.novelty(1e308) == 64)     // the outermost bin, far from any
+        #expect(bins.novelty(.greatestFiniteMagnitude) == 0)
+        #expect(bins.novelty(-1e308) == 64)
+        // A warm-up without spread: bins 10 % of the value wide.
+        var flat = NoveltyDetector.Bins()
+        flat.warm(100)
+        flat.fix(bins: 10)
+        #expect(flat.width == 10)
+        #expect(flat.novelty(100) == 64)
+        #expect(flat.novelty(125) == 2)
+    }
+
+    @Test func quietOnWhatItLearnedLoudOnWhatIsNew() {
+        var d = NoveltyDetector()
+        let normal = noise(3_000)
+        // Warm-up (250) and learning (to 300): nothing.
+        for v in normal[..<299] { #expect(d.update(v, rule) == 0) }
+        // The same noise after learning: a few new bins at first (the value's are all known soon; the change
+        // average still sets a record now and then), fewer and fewer later.
+        let early = normal[299..<1_000].filter { d.update($0, rule) > 0 }.count
+        let late = normal[1_000...].filter { d.update($0, rule) > 0 }.count
+        #expect(early < 10, "\(early)")
+        #expect(late <= 3, "\(late) in 2,000 readings")
+        // A new level: novel at once; once it has been seen, it is ordinary too.
+        #expect(d.update(40, rule) > 0)
+        let settling = noise(300, level: 35, seed: 6).filter { d.update($0, rule) > 0 }.count
+        #expect(settling < 15, "\(settling)")
+        #expect(noise(1_000, level: 35, seed: 7).filter { d.update($0, rule) > 0 }.count <= 2)
+    }
+
+    @Test func restAndEscalation() {
+        var d = NoveltyDetector()
+        for v in noise(400) { _ = d.update(v, rule) }
+        #expect(!d.admits(0, rule))
+        #expect(d.admits(1, rule))             // never raised
+        d.raised(2)
+        #expect(!d.admits(5, rule))            // within rest, under 3 × 2
+        #expect(d.admits(6, rule))             // 3 × further out: escalates
+        for v in noise(99, seed: 8) { _ = d.update(v, rule) }
+        #expect(!d.admits(1, rule))
+        _ = d.update(5, rule)
+        #expect(d.admits(1, rule))             // 100 readings on
+    }
+
+    @Test func throughTheRuleEngineOneRaisePerEpisode() throws {
+        var h = try RuleHarness([.on("x", .anomaly(rule))])
+        h.series("x", every: 1_000, noise(2_000))
+        let quiet = h.transitions.count
+        // A jump raises; the next reading at a known level clears it; nothing more within the next 100 readings
+        // unless far further out.
+        h.feed("x", 2_000_000, 60)
+        h.series("x", from: 2_001_000, every: 1_000, noise(50, seed: 9))
+        let episode = Array(h.transitions[quiet...])
+        #expect(episode.first?.kind == .raised)
+        #expect(episode.first?.timestamp == 2_000_000)
+        #expect(episode.first?.message.hasPrefix("pump-1: x is 60, unlike anything since its warm-up (") == true)
+        #expect(episode.filter { $0.kind == .raised }.count == 1)
+        #expect(episode.dropFirst().first?.kind == .cleared)
+    }
+
+    @Test func stateRoundTripsAndContinuesAlike() throws {
+        var a = NoveltyDetector()
+        for v in noise(500) { _ = a.update(v, rule) }
+        var b = try JSONRoundTrip.copy(a)
+        #expect(a == b)
+        for v in noise(2_000, level: -5, seed: 12) { #expect(a.update(v, rule) == b.update(v, rule)) }
+        #expect(a == b)
+    }
+}
