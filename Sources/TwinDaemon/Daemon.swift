@@ -29,7 +29,8 @@ public enum Daemon {
         let mqtt = try mqttConfiguration(config)
         logger.info("starting", metadata: [
             "db.path": "\(config.database.path)", "mqtt.broker": "\(config.mqtt.broker)",
-            "mqtt.subscriptions": "\(mqtt.subscriptions.joined(separator: " "))", "twins.restored": "\(restored)",
+            "mqtt.subscriptions": "\(mqtt.subscriptions.joined(separator: " "))", "twins.restored": "\(restored.twins)",
+            "twins.from_snapshots": "\(restored.fromSnapshots)", "twins.replayed_readings": "\(restored.replayedReadings)",
             "rules.count": "\(config.rules.count)",
         ])
         let systemd = SystemdService(notifier: SystemdNotifier(logger: logger), broker: mqtt.url, metrics: metrics,

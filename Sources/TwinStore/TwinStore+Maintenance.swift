@@ -1,3 +1,4 @@
+import TwinCore
 import GRDB
 
 extension TwinStore {

@@ -73,4 +73,59 @@ extension TwinStoreReader {
         }
         if let bodyError { throw bodyError }
     }
+
+    /// The readings stored after a point per series: for each asset of `after`, the readings of each of its series
+    /// newer than that series' time there (every reading of a series not named), in time order (metric order within
+    /// one instant). What a restart replays on top of the twins' snapshots.
+    public func readings(after: [String: [String: Int64]], _ body: (String, [Reading]) throws -> Void) throws {
+        guard !after.isEmpty else { return }
+        var bodyError: (any Error)?
+        try read("read the readings after the snapshots") { db in
+            var series: [Int64: (asset: String, metric: String, after: Int64)] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, asset, metric FROM series")
+            while let row = try rows.next() {
+                let asset: String = row[1]
+                guard let cutoffs = after[asset] else { continue }
+                let metric: String = row[2]
+                series[row[0]] = (asset, metric, cutoffs[metric] ?? .min)
+            }
+            let lowest = series.values.map(\.after).min() ?? .max
+            var recent: [Int64: [(Int64, Double)]] = [:]
+            let recentRows = try Row.fetchCursor(db, sql: "SELECT series_id, ts, value FROM readings_recent WHERE ts > ?",
+                                                 arguments: [lowest])
+            while let row = try recentRows.next() {
+                let id: Int64 = row[0], ts: Int64 = row[1]
+                if let s = series[id], ts > s.after { recent[id, default: []].append((ts, row[2])) }
+            }
+            let byAsset = Dictionary(grouping: series.keys) { series[$0]!.asset }
+            let main = try db.makeStatement(sql: """
+                SELECT ts, value FROM readings_main WHERE series_id = ? AND ts > ? ORDER BY ts
+                """)
+            for asset in byAsset.keys.sorted() {
+                var readings: [Reading] = []
+                for id in byAsset[asset]! {
+                    let (_, metric, cutoff) = series[id]!
+                    var stored = Set<Int64>()
+                    let cursor = try Row.fetchCursor(main, arguments: [id, cutoff])
+                    while let row = try cursor.next() {
+                        let ts: Int64 = row[0]
+                        stored.insert(ts)
+                        readings.append(Reading(asset: asset, metric: metric, timestamp: ts, value: row[1]))
+                    }
+                    for (ts, value) in recent[id] ?? [] where !stored.contains(ts) {
+                        readings.append(Reading(asset: asset, metric: metric, timestamp: ts, value: value))
+                    }
+                }
+                guard !readings.isEmpty else { continue }
+                readings.sort { ($0.timestamp, $0.metric) < ($1.timestamp, $1.metric) }
+                do {
+                    try body(asset, readings)
+                } catch {
+                    bodyError = error
+                    return
+                }
+            }
+        }
+        if let bodyError { throw bodyError }
+    }
 }

@@ -96,6 +96,16 @@ public struct TwinEngine: Sendable, Equatable {
         twins[twin.asset] = twin
     }
 
+    /// Forgets a twin (undoing a batch that created it).
+    mutating func removeTwin(_ asset: String) {
+        lastTwin = nil
+        twins[asset] = nil
+    }
+
+    mutating func lastTwinReset() {
+        lastTwin = nil
+    }
+
     /// Marks a twin's status; returns false when the asset is unknown or the status is unchanged.
     @discardableResult
     public mutating func setStatus(_ status: Twin.Status, of asset: String) -> Bool {

@@ -3,14 +3,10 @@ import TwinCore
 import TwinStore
 
 extension IngestPipeline {
-    /// Rebuilds every twin and its rule state from the last snapshots, then brings latest values forward from
-    /// `twin_latest`. Returns the number of twins restored.
+    /// Rebuilds every twin and its rule state: the last snapshots, then the history stored after them (see `load`).
     @discardableResult
-    public func restore() throws -> Int {
-        try state.withLock { state in
-            try Self.load(into: &state, from: store)
-            return state.engine.twins.count
-        }
+    public func restore() throws -> RestoreReport {
+        try state.withLock { state in try Self.load(into: &state, from: store) }
     }
 
     /// Writes a snapshot of every twin that changed since its last one (used at shutdown), in commits of up to
@@ -26,13 +22,13 @@ extension IngestPipeline {
             let now = unixMillis()
             state.snapshotPending = []
             let encoder = Self.snapshotEncoder()
-            let assets = Array(state.engine.twins.keys)
+            let assets = Array(state.model.twins.twins.keys)
             var written = 0
             var chunk: [TwinSnapshot] = []
             var position = 0
             while position < assets.count, clock.now < deadline {
                 if let snapshot = Self.snapshot(of: assets[position], &state, now: now, encoder: encoder) {
-                    chunk.append(snapshot)
+                    chunk.append(snapshot.snapshot)
                 }
                 position += 1
                 if chunk.count == 1_000 {
@@ -46,7 +42,7 @@ extension IngestPipeline {
                 written += chunk.count
             }
             let skipped = assets[position...].count { asset in
-                state.engine[asset].map { state.snapshotVersions[asset] != $0.version } ?? false
+                state.model[asset].map { state.snapshotVersions[asset] != $0.version } ?? false
             }
             if skipped > 0 {
                 logger.warning("shutdown snapshot budget spent: twins left with their previous snapshot", metadata: [
@@ -61,18 +57,8 @@ extension IngestPipeline {
     /// Swaps in new rules (a reload): unchanged rules keep their state; alerts of removed or changed rules clear.
     public func replaceRules(with rules: RuleEngine) throws {
         try state.withLock { state in
-            let cleared = state.rules.replaceRules(with: rules, at: unixMillis())
+            let cleared = state.model.replaceRules(with: rules, at: unixMillis())
             if !cleared.isEmpty { try store.commit(IngestBatch(alerts: cleared)) }
-        }
-    }
-
-    func reload(_ state: inout State) {
-        do {
-            try Self.load(into: &state, from: store)
-        } catch {
-            logger.error("could not reload the twins after a failed commit", metadata: ["store.error": "\(error)"])
-            state.engine = TwinEngine()
-            state.snapshotVersions = [:]
         }
     }
 
@@ -84,14 +70,57 @@ extension IngestPipeline {
         max(16, messages / 16)
     }
 
-    /// Snapshots of up to `limit` changed twins of the current pass (unchanged ones are skipped at no cost).
-    static func pendingSnapshots(_ state: inout State, now: Int64, limit: Int) -> [TwinSnapshot] {
-        let encoder = snapshotEncoder()
-        var snapshots: [TwinSnapshot] = []
-        while snapshots.count < limit, let asset = state.snapshotPending.popLast() {
-            if let snapshot = snapshot(of: asset, &state, now: now, encoder: encoder) { snapshots.append(snapshot) }
+    /// A snapshot taken into a batch, with the version its twin's last stored snapshot had (to put back if the batch
+    /// fails to commit).
+    struct Taken {
+        var asset: String
+        var previousVersion: Int64?
+    }
+
+    /// Starts a snapshot pass when one is due (`snapshot_interval` since the last began, and none under way), then
+    /// snapshots up to `limit` changed twins of the pass into `batch`.
+    static func dueSnapshots(_ state: inout State, into batch: inout IngestBatch, now: Int64, limit: Int) -> [Taken] {
+        // A pass still under way (a large fleet, whose changed twins need more batches than an interval brings) is
+        // finished first: starting over would snapshot the same twins again and never reach the others.
+        if state.snapshotPending.isEmpty, now - state.lastSnapshotAt >= state.snapshotInterval {
+            state.snapshotPending = state.model.twins.twins.keys.filter {
+                state.snapshotVersions[$0] != state.model[$0]?.version
+            }
+            state.lastSnapshotAt = now
         }
-        return snapshots
+        guard !state.snapshotPending.isEmpty else { return [] }
+        let encoder = snapshotEncoder()
+        var taken: [Taken] = []
+        while taken.count < limit, let asset = state.snapshotPending.popLast() {
+            let previous = state.snapshotVersions[asset]
+            if let snapshot = snapshot(of: asset, &state, now: now, encoder: encoder) {
+                batch.snapshots.append(snapshot.snapshot)
+                taken.append(Taken(asset: asset, previousVersion: previous))
+            }
+        }
+        return taken
+    }
+
+    /// Writes the snapshots that are due, without waiting for a batch: run by the snapshot service, so a twin's
+    /// stored snapshot is never much more than `snapshot_interval` behind it, idle or not. At most `limit` twins
+    /// per call (one short hold of the ingest lock); returns how many were written and whether a pass is still
+    /// under way.
+    @discardableResult
+    public func snapshotDue(now: Int64, limit: Int = 256) throws -> (written: Int, pending: Bool) {
+        try state.withLock { state in
+            var batch = IngestBatch()
+            let taken = Self.dueSnapshots(&state, into: &batch, now: now, limit: limit)
+            if !taken.isEmpty {
+                do {
+                    try store.commit(batch)
+                } catch {
+                    for t in taken { state.snapshotVersions[t.asset] = t.previousVersion }
+                    state.snapshotPending += taken.map(\.asset)
+                    throw error
+                }
+            }
+            return (taken.count, !state.snapshotPending.isEmpty)
+        }
     }
 
     private static func snapshotEncoder() -> JSONEncoder {
@@ -101,29 +130,71 @@ extension IngestPipeline {
     }
 
     private static func snapshot(of asset: String, _ state: inout State, now: Int64,
-                                 encoder: JSONEncoder) -> TwinSnapshot? {
-        guard let twin = state.engine[asset], state.snapshotVersions[asset] != twin.version else { return nil }
-        let document = SnapshotDocument(twin: twin, rules: state.rules.state(of: asset))
+                                 encoder: JSONEncoder) -> (snapshot: TwinSnapshot, version: Int64)? {
+        guard let (twin, rules) = state.model.snapshot(of: asset), state.snapshotVersions[asset] != twin.version else {
+            return nil
+        }
+        let document = SnapshotDocument(twin: twin, rules: rules)
         guard let data = try? encoder.encode(document) else { return nil }
         state.snapshotVersions[asset] = twin.version
-        return TwinSnapshot(asset: asset, timestamp: now, version: twin.version, state: Array(data))
+        return (TwinSnapshot(asset: asset, timestamp: now, version: twin.version, state: Array(data)), twin.version)
     }
 
-    private static func load(into state: inout State, from store: TwinStore) throws {
-        var engine = TwinEngine()
-        var rules = state.rules
+    /// What a restart found: twins from snapshots, and the readings replayed on top of them.
+    public struct RestoreReport: Sendable {
+        public var twins = 0
+        public var fromSnapshots = 0
+        public var replayedReadings = 0
+        public var replayedAssets = 0
+    }
+
+    /// Snapshot plus log: every twin and its rules are restored from their last snapshot, then every reading stored
+    /// after the point that snapshot covers (per series: its latest reading then; for a twin without a snapshot,
+    /// its whole history), with the maintenance recorded meanwhile, is run through the model as live ingest ran it.
+    /// The alerts this replays were committed with their readings, so they are not raised again.
+    private static func load(into state: inout State, from store: TwinStore) throws -> RestoreReport {
+        var report = RestoreReport()
+        var model = TwinModel(rules: state.model.rules)
+        var covered: [String: [String: Int64]] = [:]
         for snapshot in try store.loadSnapshots() {
             guard let document = SnapshotDocument.decode(snapshot.state) else { continue }
-            engine.restore(document.twin)
-            if let ruleState = document.rules { rules.restore(ruleState, for: snapshot.asset) }
+            model.restore(document.twin, rules: document.rules)
+            covered[snapshot.asset] = document.twin.metrics.mapValues(\.timestamp)
         }
-        // Readings committed after the last snapshot: their latest values are in twin_latest.
-        for reading in try store.latestValues() {
-            let known = engine[reading.asset]?.metrics[reading.metric]?.timestamp ?? Int64.min
-            if reading.timestamp > known { engine.apply(reading) }
+        report.fromSnapshots = covered.count
+        let versions = model.twins.twins.mapValues(\.version)
+        var after: [String: [String: Int64]] = [:]
+        for reading in try store.latestValues() where reading.timestamp > (covered[reading.asset]?[reading.metric] ?? .min) {
+            after[reading.asset] = covered[reading.asset] ?? [:]
         }
-        state.engine = engine
-        state.rules = rules
-        state.snapshotVersions = engine.twins.mapValues(\.version)
+        if !after.isEmpty {
+            let reader = try TwinStoreReader(path: store.path)
+            let events = Dictionary(grouping: try reader.maintenance(asset: nil, limit: nil).filter { after[$0.asset] != nil },
+                                    by: \.asset)
+            var transitions: [AlertTransition] = [], derived: [Reading] = []
+            try reader.readings(after: after) { asset, readings in
+                // Maintenance after the oldest point replayed, in time order with the readings; applying one the
+                // snapshot already saw changes nothing (each event is guarded by its time).
+                let start = readings.first?.timestamp ?? .max
+                var pending = (events[asset] ?? []).filter { $0.timestamp >= start }.sorted { $0.timestamp < $1.timestamp }[...]
+                for reading in readings {
+                    while let event = pending.first, event.timestamp <= reading.timestamp {
+                        _ = model.apply(event)
+                        pending = pending.dropFirst()
+                    }
+                    transitions.removeAll(keepingCapacity: true)
+                    derived.removeAll(keepingCapacity: true)
+                    model.apply(reading, transitions: &transitions, derived: &derived)
+                }
+                for event in pending { _ = model.apply(event) }
+                report.replayedReadings += readings.count
+                report.replayedAssets += 1
+            }
+        }
+        state.model = model
+        // Twins the replay changed are due for a snapshot; the others are as stored.
+        state.snapshotVersions = versions
+        report.twins = model.twins.twins.count
+        return report
     }
 }

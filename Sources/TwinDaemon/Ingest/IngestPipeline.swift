@@ -9,16 +9,16 @@ import TwinStore
 /// readings (measured and derived), properties, alert changes, maintenance events, quarantined messages and due
 /// snapshots in one transaction.
 ///
-/// `process` returns only after the commit, so the MQTT loop acknowledges nothing that is not on disk. If the
-/// commit fails, twins and rule state are reloaded from the database (which still holds the state before the batch)
-/// and the error is rethrown, so the broker redelivers the batch to a state that never saw it. Alert announcements
-/// wait in an outbox until the commit succeeded.
+/// `process` returns only after the commit, so the MQTT loop acknowledges nothing that is not on disk. Every asset
+/// the batch touches is remembered before it changes; if the commit fails, those assets are put back exactly as they
+/// were (twin and rule state) and the error is rethrown, so the broker redelivers the batch to a model that never saw
+/// it. Alert announcements wait in an outbox until the commit succeeded.
 public final class IngestPipeline: Sendable {
     struct State {
-        var engine = TwinEngine()
-        var rules: RuleEngine
+        var model: TwinModel
         var quarantineLog: QuarantineLog
         var lastSnapshotAt: Int64 = 0
+        let snapshotInterval: Int64
         /// Version of each twin as of its last snapshot, so only changed twins are written again.
         var snapshotVersions: [String: Int64] = [:]
         /// Twins the current snapshot pass has not reached yet; a pass is spread over the batches that follow it.
@@ -27,7 +27,6 @@ public final class IngestPipeline: Sendable {
 
     private let decoder: MessageDecoder
     let store: TwinStore
-    private let snapshotInterval: Int64
     private let alertTopic: String
     let logger: Logger
     let state: Mutex<State>
@@ -38,24 +37,24 @@ public final class IngestPipeline: Sendable {
                 alertTopic: String = "twin/{asset}/alerts", metrics: IngestMetrics, logger: Logger) {
         self.decoder = decoder
         self.store = store
-        self.snapshotInterval = snapshotIntervalMillis
         self.alertTopic = alertTopic
         self.metrics = metrics
         self.logger = logger
         let rules = rules ?? (try? RuleEngine(rules: [])) ?? { fatalError("an empty rule set is always valid") }()
-        self.state = Mutex(State(rules: rules, quarantineLog: QuarantineLog(logger: logger)))
+        self.state = Mutex(State(model: TwinModel(rules: rules), quarantineLog: QuarantineLog(logger: logger),
+                                 snapshotInterval: snapshotIntervalMillis))
     }
 
     /// A copy of one twin's live state.
     public func twin(_ asset: String) -> Twin? {
-        state.withLock { $0.engine[asset] }
+        state.withLock { $0.model[asset] }
     }
 
-    public var twinCount: Int { state.withLock { $0.engine.twins.count } }
+    public var twinCount: Int { state.withLock { $0.model.twins.twins.count } }
 
     /// Copies of every live twin, sorted by asset.
     public func allTwins() -> [Twin] {
-        state.withLock { $0.engine.twins.values.sorted { $0.asset < $1.asset } }
+        state.withLock { $0.model.twins.twins.values.sorted { $0.asset < $1.asset } }
     }
 
     /// Messages to publish (alert changes), in order; the MQTT loop takes them after each commit.
@@ -72,6 +71,7 @@ public final class IngestPipeline: Sendable {
             let start = monotonicNanos()
             var batch = IngestBatch()
             var acknowledgements: [Int64] = []
+            var checkpoint = TwinModel.Checkpoint()
             batch.readings.reserveCapacity(messages.count * 4)
             for message in messages {
                 if let control = ControlMessage.parse(topic: message.topic, payload: message.payload,
@@ -79,14 +79,8 @@ public final class IngestPipeline: Sendable {
                     switch control {
                     case .success(.maintenance(let event)):
                         batch.maintenance.append(event)
-                        if event.kind == .reset || event.kind == .service || event.kind == .repair,
-                           let counter = event.counter {
-                            batch.alerts += state.rules.resetUsage(asset: event.asset, counter: counter,
-                                                                   at: event.timestamp)
-                        }
-                        if event.kind == .failure || event.kind == .repair {
-                            batch.alerts += state.rules.startNewLife(asset: event.asset, at: event.timestamp)
-                        }
+                        state.model.remember(event.asset, in: &checkpoint)
+                        batch.alerts += state.model.apply(event)
                     case .success(.acknowledge(let id)):
                         acknowledgements.append(id)
                     case .failure(let error):
@@ -99,11 +93,14 @@ public final class IngestPipeline: Sendable {
                 }
                 switch result {
                 case .decoded(let readings, let properties):
-                    for property in properties { state.engine.apply(property) }
+                    for property in properties {
+                        state.model.remember(property.asset, in: &checkpoint)
+                        state.model.apply(property)
+                    }
                     batch.properties.append(contentsOf: properties)
                     for reading in readings {
-                        state.rules.process(reading, twins: &state.engine, transitions: &batch.alerts,
-                                            derived: &batch.readings)
+                        state.model.remember(reading.asset, in: &checkpoint)
+                        state.model.apply(reading, transitions: &batch.alerts, derived: &batch.readings)
                         batch.readings.append(reading)
                     }
                 case .quarantined(let reason, let detail):
@@ -111,17 +108,18 @@ public final class IngestPipeline: Sendable {
                 }
             }
             let now = unixMillis()
-            // A pass still under way (a large fleet, whose changed twins need more batches than an interval brings)
-            // is finished first: starting over would snapshot the same twins again and never reach the others.
-            if state.snapshotPending.isEmpty, now - state.lastSnapshotAt >= snapshotInterval {
-                state.snapshotPending = Array(state.engine.twins.keys)
-                state.lastSnapshotAt = now
-            }
-            if !state.snapshotPending.isEmpty {
-                batch.snapshots = Self.pendingSnapshots(&state, now: now, limit: Self.snapshotsPerBatch(messages.count))
-            }
+            let snapshotted = Self.dueSnapshots(&state, into: &batch, now: now,
+                                                limit: Self.snapshotsPerBatch(messages.count))
             let decoded = monotonicNanos()
-            try commit(batch, &state, messages: messages.count)
+            do {
+                try commit(batch, messages: messages.count)
+            } catch {
+                state.model.rollback(to: checkpoint)
+                // The snapshots were not written: their twins are due again.
+                for snapshot in snapshotted { state.snapshotVersions[snapshot.asset] = snapshot.previousVersion }
+                state.snapshotPending += snapshotted.map(\.asset)
+                throw error
+            }
             for id in acknowledgements { try acknowledge(alert: id, at: now) }
             let end = monotonicNanos()
             let committedAt = unixMillis()
@@ -134,15 +132,19 @@ public final class IngestPipeline: Sendable {
         }
     }
 
-    /// Runs the time-driven rules (stale assets) at `now` and commits what they changed.
+    /// Runs the time-driven rules (stale assets) at `now` and commits what they changed; a failed commit takes the
+    /// changes back, so the next tick raises them again.
     public func tick(now: Int64) throws {
         try state.withLock { state in
             var batch = IngestBatch()
-            var statuses: [RuleEngine.StatusChange] = []
-            state.rules.tick(now: now, twins: state.engine.twins, transitions: &batch.alerts, statuses: &statuses)
-            for change in statuses { state.engine.setStatus(change.status, of: change.asset) }
+            let undo = state.model.tick(now: now, transitions: &batch.alerts)
             guard !batch.alerts.isEmpty else { return }
-            try commit(batch, &state, messages: 0)
+            do {
+                try commit(batch, messages: 0)
+            } catch {
+                state.model.undo(undo)
+                throw error
+            }
         }
     }
 
@@ -165,30 +167,36 @@ public final class IngestPipeline: Sendable {
         state.quarantineLog.record(reason, topic: message.topic, detail: detail, now: message.receivedAt)
     }
 
-    private func commit(_ batch: IngestBatch, _ state: inout State, messages: Int) throws {
+    private func commit(_ batch: IngestBatch, messages: Int) throws {
+        let result: CommitResult
         do {
-            let result = try store.commit(batch)
-            metrics.didEvaluate(readings: batch.readings.count,
-                                raised: result.alerts.count { $0.state == .raised },
-                                cleared: result.alerts.count { $0.state == .cleared })
-            for alert in result.alerts {
-                logger.notice("alert \(alert.state == .cleared ? "cleared" : "raised")", metadata: [
-                    "alert.id": "\(alert.id)", "alert.asset": "\(alert.asset)", "alert.rule": "\(alert.rule)",
-                    "alert.severity": "\(alert.severity.rawValue)", "alert.message": "\(alert.message)",
-                ])
-            }
-            let announcements = AlertPublication.messages(for: result, topicTemplate: alertTopic)
-            if !announcements.isEmpty { outbox.withLock { $0 += announcements } }
-            try store.mergeRecentIfNeeded().map { report in
-                logger.debug("merged recent readings", metadata: ["store.merge": "\(report)"])
-            }
+            result = try store.commit(batch)
         } catch {
             metrics.didFailCommit()
             logger.error("commit failed; the batch stays unacknowledged and will be redelivered", metadata: [
                 "store.error": "\(error)", "ingest.batch_messages": "\(messages)",
             ])
-            reload(&state)
             throw error
+        }
+        metrics.didEvaluate(readings: batch.readings.count,
+                            raised: result.alerts.count { $0.state == .raised },
+                            cleared: result.alerts.count { $0.state == .cleared })
+        for alert in result.alerts {
+            logger.notice("alert \(alert.state == .cleared ? "cleared" : "raised")", metadata: [
+                "alert.id": "\(alert.id)", "alert.asset": "\(alert.asset)", "alert.rule": "\(alert.rule)",
+                "alert.severity": "\(alert.severity.rawValue)", "alert.message": "\(alert.message)",
+            ])
+        }
+        let announcements = AlertPublication.messages(for: result, topicTemplate: alertTopic)
+        if !announcements.isEmpty { outbox.withLock { $0 += announcements } }
+        // The batch is committed: a failed merge is logged, not thrown (the batch must be acknowledged).
+        do {
+            try store.mergeRecentIfNeeded().map { report in
+                logger.debug("merged recent readings", metadata: ["store.merge": "\(report)"])
+            }
+        } catch {
+            logger.error("merging recent readings failed; retried with the next batch",
+                         metadata: ["store.error": "\(error)"])
         }
     }
 }
