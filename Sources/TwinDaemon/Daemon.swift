@@ -49,6 +49,7 @@ public enum Daemon {
                 .init(service: MergeService(worker: mergeWorker, logger: logger)),
                 .init(service: status),
                 .init(service: RuleTickService(pipeline: pipeline, logger: logger)),
+                .init(service: SnapshotService(pipeline: pipeline, logger: logger)),
                 .init(service: RetentionService(store: store, settings: config.retention, logger: logger)),
                 .init(service: ReloadService(configPath: configPath, pipeline: pipeline, logger: logger,
                                              notifier: systemd.notifier)),

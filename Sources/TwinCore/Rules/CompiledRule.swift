@@ -129,6 +129,7 @@ struct CompiledRule: Sendable {
                 check(a.learn >= a.warmup, "anomaly.learn", "must be at least warmup (\(a.warmup))")
                 check(a.rest >= 1, "anomaly.rest", "must be at least 1 reading")
                 check(a.escalation >= 1 && a.escalation.isFinite, "anomaly.escalation", "must be at least 1")
+                check(a.maxBins == 0 || a.maxBins >= 2, "anomaly.max_bins", "must be 0 (never coarser) or at least 2")
             }
         case .trend(let t):
             check(t.limit.limit.isFinite, "trend.\(t.limit.direction.rawValue)", "expected a finite number")

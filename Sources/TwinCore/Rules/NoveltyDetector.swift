@@ -1,13 +1,15 @@
 /// An online detector of values and changes the series has never shown: the `novelty` method of the anomaly rule.
 ///
 /// Two features per reading, the value and an EWMA of the size of its changes (weight `alpha`), are each cut into
-/// bins whose width is fixed after `warmup` readings (the range seen so far over `bins - 1`). A reading lands in a
+/// bins whose width is set after `warmup` readings (the range seen so far over `bins - 1`). A reading lands in a
 /// bin; a bin never visited before is novel, and its magnitude is the distance, in bins, to the nearest visited one
 /// (at most 64). Bins are remembered for good, so a level the series has shown once is normal from then on: the
-/// detector learns the series' shape and fires on what is new, not on what is merely far from the mean.
+/// detector learns the series' shape and fires on what is new, not on what is merely far from the mean. Once more
+/// than `maxBins` bins of a feature have been visited, its bins double in width (neighbours merge), so a warm-up
+/// that saw only a sliver of the series' range does not leave it alerting on every ordinary value.
 ///
 /// Cost per update: about 15 floating-point operations and two bit tests; a novel bin (rare) scans at most 2 × 63
-/// neighbours. Memory: two 2,048-bit sets and a few numbers, about 600 bytes a series. Deterministic: the same
+/// neighbours, and a coarsening (rarer still) 32 words. Memory: two 2,048-bit sets and a few numbers, about 600 bytes a series. Deterministic: the same
 /// readings give the same magnitudes, and the state round-trips through the twin snapshot.
 public struct NoveltyDetector: Sendable, Equatable, Codable {
     /// Bins either side of the warm-up range's start that are told apart; values beyond share the outermost bin.
@@ -21,6 +23,7 @@ public struct NoveltyDetector: Sendable, Equatable, Codable {
         var high = -Double.infinity
         var width = 0.0
         var visited = [UInt64](repeating: 0, count: 2 * NoveltyDetector.halfRange / 64)
+        var visitedCount = 0
 
         mutating func warm(_ x: Double) {
             if x < low { low = x }
@@ -38,8 +41,9 @@ public struct NoveltyDetector: Sendable, Equatable, Codable {
             return visited[bit >> 6] & (1 << UInt64(bit & 63)) != 0
         }
 
-        /// Marks `x`'s bin visited; 0 when it was already, otherwise its distance to the nearest visited bin.
-        mutating func novelty(_ x: Double) -> Int {
+        /// Marks `x`'s bin visited; 0 when it was already, otherwise its distance to the nearest visited bin (in
+        /// the doubled bins if this visit made them coarser). `maxBins` 0: never coarser.
+        mutating func novelty(_ x: Double, maxBins: Int = 0) -> Int {
             let half = Double(NoveltyDetector.halfRange)
             var position = ((x - low) / width).rounded(.down)
             if !(position >= -half) { position = -half }  // also NaN, which cannot reach here
@@ -48,11 +52,39 @@ public struct NoveltyDetector: Sendable, Equatable, Codable {
             if isVisited(q) { return 0 }
             let bit = q + NoveltyDetector.halfRange
             visited[bit >> 6] |= 1 << UInt64(bit & 63)
+            visitedCount += 1
+            var distance = NoveltyDetector.cap
             for k in 1..<NoveltyDetector.cap {
-                if q - k >= -NoveltyDetector.halfRange, isVisited(q - k) { return k }
-                if q + k < NoveltyDetector.halfRange, isVisited(q + k) { return k }
+                if (q - k >= -NoveltyDetector.halfRange && isVisited(q - k))
+                    || (q + k < NoveltyDetector.halfRange && isVisited(q + k)) {
+                    distance = k
+                    break
+                }
             }
-            return NoveltyDetector.cap
+            if maxBins > 0, visitedCount > maxBins {
+                coarsen()
+                return distance / 2
+            }
+            return distance
+        }
+
+        /// Doubles the bin width, keeping the origin: bin q becomes bin ⌊q/2⌋, exactly the bin its values now fall in.
+        mutating func coarsen() {
+            width *= 2
+            var merged = [UInt64](repeating: 0, count: visited.count)
+            var count = 0
+            for word in visited.indices where visited[word] != 0 {
+                for offset in 0..<64 where visited[word] & (1 << UInt64(offset)) != 0 {
+                    // Bit i = q + halfRange; ⌊q/2⌋ + halfRange = (i >> 1) + halfRange / 2.
+                    let j = ((word << 6 | offset) >> 1) + NoveltyDetector.halfRange / 2
+                    if merged[j >> 6] & (1 << UInt64(j & 63)) == 0 {
+                        merged[j >> 6] |= 1 << UInt64(j & 63)
+                        count += 1
+                    }
+                }
+            }
+            visited = merged
+            visitedCount = count
         }
     }
 
@@ -86,7 +118,7 @@ public struct NoveltyDetector: Sendable, Equatable, Codable {
             return 0
         }
         // Both features are looked at, so both remember their bins.
-        let magnitude = Swift.max(values.novelty(x), changes.novelty(change))
+        let magnitude = Swift.max(values.novelty(x, maxBins: rule.maxBins), changes.novelty(change, maxBins: rule.maxBins))
         return seen < rule.learn ? 0 : magnitude
     }
 

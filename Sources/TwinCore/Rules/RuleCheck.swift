@@ -21,6 +21,8 @@ struct RuleCheck: Sendable {
         case none
         case raised(Double, MessageTemplate.Values)
         case cleared(Double, MessageTemplate.Values)
+        /// The open episode ends and another starts at the same reading (a novelty while the last one is open).
+        case reraised(Double, MessageTemplate.Values)
     }
 
     let kind: Kind
@@ -100,9 +102,18 @@ struct RuleCheck: Sendable {
         case .anomaly(let rule) where rule.method == .novelty:
             if s.novelty == nil { s.novelty = NoveltyDetector() }
             let magnitude = s.novelty!.update(value, rule)
-            if !s.active, s.novelty!.admits(magnitude, rule) {
+            if s.novelty!.admits(magnitude, rule) {
+                // While the last novelty's alert is still open (novel readings in a row), one that may raise ends it
+                // and starts the next episode.
+                let wasActive = s.active
+                s.active = false
                 event = raise(&s, value, .init(z: Double(magnitude)), at: time)
-                if case .raised = event { s.novelty!.raised(magnitude) }
+                if case .raised(let v, let values) = event {
+                    s.novelty!.raised(magnitude)
+                    if wasActive { event = .reraised(v, values) }
+                } else {
+                    s.active = wasActive
+                }
             } else if s.active, magnitude == 0 {
                 event = clear(&s, value, .init(z: 0))
             }

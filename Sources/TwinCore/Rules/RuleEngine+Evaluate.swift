@@ -103,6 +103,10 @@ extension RuleEngine {
             transitions.append(rules[i].transition(.raised, asset: asset, at: time, value: v, values))
         case .cleared(let v, let values):
             transitions.append(rules[i].transition(.cleared, asset: asset, at: time, value: v, values))
+        case .reraised(let v, let values):
+            transitions.append(rules[i].transition(.cleared, asset: asset, at: time, value: v,
+                                                   message: "\(asset): a new anomaly of \(rules[i].label) follows (\(rules[i].spec.name))"))
+            transitions.append(rules[i].transition(.raised, asset: asset, at: time, value: v, values))
         }
     }
 

@@ -66,6 +66,8 @@ public struct Anomaly: Sendable, Equatable, Codable {
     public var rest: Int
     /// novelty: how many times further out than the last raise a novelty must be to raise within `rest`.
     public var escalation: Double
+    /// novelty: visited bins of a feature beyond which its bins double in width (0: never).
+    public var maxBins: Int
 
     public init(z: Double = 3, clearZ: Double? = nil, alpha: Double = 0.1, warmup: Int = 30, tails: Tails = .both) {
         self.method = .ewma
@@ -74,15 +76,15 @@ public struct Anomaly: Sendable, Equatable, Codable {
         self.alpha = alpha
         self.warmup = warmup
         self.tails = tails
-        (bins, learn, rest, escalation) = (10, warmup, 100, 3)
+        (bins, learn, rest, escalation, maxBins) = (10, warmup, 100, 3, 24)
     }
 
     /// The novelty method, with the defaults `scripts/nab-eval` scores.
-    public static func novelty(warmup: Int = 250, learn: Int = 300, bins: Int = 10, rest: Int = 100,
-                               escalation: Double = 3, alpha: Double = 0.1) -> Anomaly {
+    public static func novelty(warmup: Int = 200, learn: Int = 300, bins: Int = 10, rest: Int = 100,
+                               escalation: Double = 3, alpha: Double = 0.1, maxBins: Int = 24) -> Anomaly {
         var a = Anomaly(z: 1, alpha: alpha, warmup: warmup)
         a.method = .novelty
-        (a.bins, a.learn, a.rest, a.escalation) = (bins, learn, rest, escalation)
+        (a.bins, a.learn, a.rest, a.escalation, a.maxBins) = (bins, learn, rest, escalation, maxBins)
         return a
     }
 }

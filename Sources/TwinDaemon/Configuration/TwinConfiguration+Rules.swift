@@ -193,7 +193,7 @@ extension ConfigReader {
             guard let limit, let window else { return nil }
             return .rate(Rate(limit, per: unit, window: window))
         case "anomaly":
-            let ewmaKeys = ["z", "clear_z", "tails"], noveltyKeys = ["bins", "learn", "rest", "escalation"]
+            let ewmaKeys = ["z", "clear_z", "tails"], noveltyKeys = ["bins", "learn", "rest", "escalation", "max_bins"]
             guard let m = mapping(node, path, allowed: ["method", "alpha", "warmup"] + ewmaKeys + noveltyKeys) else {
                 return nil
             }
@@ -203,14 +203,15 @@ extension ConfigReader {
                      m[key])
             }
             if method == "novelty" {
-                let warmup = int(m["warmup"], "\(path).warmup", default: 250, range: 2...1_000_000)
+                let warmup = int(m["warmup"], "\(path).warmup", default: 200, range: 2...1_000_000)
                 return .anomaly(.novelty(
                     warmup: warmup,
                     learn: int(m["learn"], "\(path).learn", default: max(warmup, 300), range: 2...1_000_000),
                     bins: int(m["bins"], "\(path).bins", default: 10, range: 2...1_000),
                     rest: int(m["rest"], "\(path).rest", default: 100, range: 1...1_000_000),
                     escalation: double(m["escalation"], "\(path).escalation") ?? 3,
-                    alpha: double(m["alpha"], "\(path).alpha") ?? 0.1))
+                    alpha: double(m["alpha"], "\(path).alpha") ?? 0.1,
+                    maxBins: int(m["max_bins"], "\(path).max_bins", default: 24, range: 0...2_048)))
             }
             let z = double(m["z"], "\(path).z") ?? 3
             let anomaly = Anomaly(z: z, clearZ: double(m["clear_z"], "\(path).clear_z"),

@@ -6,6 +6,12 @@ struct RuleTickService: Service {
     let pipeline: IngestPipeline
     let logger: Logger
     var intervalMillis: Int64 = 1_000
+    private let queue = BlockingQueue(label: "rule-ticks")
+
+    init(pipeline: IngestPipeline, logger: Logger) {
+        self.pipeline = pipeline
+        self.logger = logger
+    }
 
     func run() async throws {
         while !Task.isCancelled {
@@ -15,7 +21,8 @@ struct RuleTickService: Service {
                 return
             }
             do {
-                try pipeline.tick(now: unixMillis())
+                let pipeline = self.pipeline
+                try await queue.run { try pipeline.tick(now: unixMillis()) }
             } catch {
                 logger.error("rule tick could not commit", metadata: ["store.error": "\(error)"])
             }

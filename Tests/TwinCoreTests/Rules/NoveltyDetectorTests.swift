@@ -36,7 +36,7 @@ struct NoveltyDetectorTests {
     @Test func quietOnWhatItLearnedLoudOnWhatIsNew() {
         var d = NoveltyDetector()
         let normal = noise(3_000)
-        // Warm-up (250) and learning (to 300): nothing.
+        // Warm-up (200) and learning (to 300): nothing.
         for v in normal[..<299] { #expect(d.update(v, rule) == 0) }
         // The same noise after learning: a few new bins at first (the value's are all known soon; the change
         // average still sets a record now and then), fewer and fewer later.
@@ -49,6 +49,49 @@ struct NoveltyDetectorTests {
         let settling = noise(300, level: 35, seed: 6).filter { d.update($0, rule) > 0 }.count
         #expect(settling < 15, "\(settling)")
         #expect(noise(1_000, level: 35, seed: 7).filter { d.update($0, rule) > 0 }.count <= 2)
+    }
+
+    @Test func coarseningMergesNeighboursExactly() {
+        var bins = NoveltyDetector.Bins()
+        bins.warm(0)
+        bins.warm(9)
+        bins.fix(bins: 10)
+        for x in [-3.5, 0.5, 1.5, 4.5, 5.5, 9.5] { _ = bins.novelty(x) }   // bins -4, 0, 1, 4, 5, 9
+        bins.coarsen()                                                  // width 2: bins -2, 0, 2, 4
+        #expect(bins.width == 2 && bins.visitedCount == 4)
+        for x in [-3.9, 0.1, 1.9, 4.0, 5.9, 8.0, 9.9] { #expect(bins.novelty(x) == 0, "\(x)") }
+        #expect(bins.novelty(6.5) == 1)                                 // bin 3, next to 2 and 4
+        #expect(bins.novelty(-8) == 2)                                  // bin -4, two from -2
+        // The visit that takes a feature past max_bins coarsens it and reports the distance in the new bins.
+        var grow = NoveltyDetector.Bins()
+        grow.warm(0)
+        grow.warm(1)
+        grow.fix(bins: 2)                                               // width 1
+        for q in 0..<3 { #expect(grow.novelty(Double(q) + 0.5, maxBins: 3) == (q == 0 ? 64 : 1)) }
+        #expect(grow.novelty(9.5, maxBins: 3) == 3)                     // 7 bins out, then width 2: 3
+        #expect(grow.width == 2 && grow.visitedCount == 3)              // bins 0, 1, 4
+    }
+
+    @Test func aWarmUpThatSawASliverSettlesOnceBinsCoarsen() {
+        // 200 near-flat readings, then the series' real spread, 100 times wider: with fixed bins the ordinary values
+        // keep landing in new bins; coarsening settles it.
+        var rng = SplitMix64(seed: 21)
+        let values = (0..<200).map { _ in 50 + rng.unit() * 0.1 } + (0..<20_000).map { _ in 45 + rng.unit() * 10 }
+        func raises(_ rule: Anomaly) -> Int {
+            var d = NoveltyDetector()
+            var raised = 0
+            for v in values {
+                let m = d.update(v, rule)
+                if d.admits(m, rule) { d.raised(m); raised += 1 }
+            }
+            return raised
+        }
+        var fixed = rule
+        fixed.maxBins = 0
+        let withFixedBins = raises(fixed), withCoarsening = raises(rule)
+        // Measured: 88 raises with fixed bins (one per rest, all along), 6 with coarsening.
+        #expect(withFixedBins > 60, "\(withFixedBins)")
+        #expect(withCoarsening < 10, "\(withCoarsening)")
     }
 
     @Test func restAndEscalation() {
