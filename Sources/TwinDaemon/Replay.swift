@@ -21,40 +21,44 @@ public enum Replay {
         public var afterPerAssetDay: Double
     }
 
-    /// Assets are replayed one after another (rules keep state per asset), each in time order; stale rules are
-    /// ticked across gaps and at the end of the range (`to`, or now).
+    /// Assets are replayed one after another (rules keep state per asset), each in time order, exactly as live
+    /// ingest runs them: through a `TwinModel`, with the maintenance recorded for the asset applied at its time, and
+    /// the stale rules ticked across gaps (the daemon ticks once a second) and at the end of the range (`to`, or now).
     public static func run(reader: TwinStoreReader, rules: RuleEngine, assetGlob: String, from: Int64?,
                            to: Int64?) throws -> Result {
-        var engine = rules
-        var twins = TwinEngine()
+        var model = TwinModel(rules: rules)
         var transitions: [AlertTransition] = []
         var derived: [Reading] = []
         var count = 0
-        var statuses: [RuleEngine.StatusChange] = []
         var assets = 0
         var oldest = Int64.max, newest = Int64.min
         // Ticks at the end of the range use one instant for every asset, so a replay does not depend on how long
         // it ran.
         let end = to ?? unixMillis()
+        let maintenance = Dictionary(grouping: try reader.maintenance(asset: nil, limit: nil), by: \.asset)
+            .mapValues { $0.sorted { $0.timestamp < $1.timestamp } }
         try reader.replayHistory(assetGlob: assetGlob, from: from, to: to) { readings in
             guard let asset = readings.first?.asset else { return }
             assets += 1
-            // The daemon's timer ticks once a second; here a tick goes just before any reading that follows a gap,
-            // and one at the end of the range, over this asset's twin only.
+            var events = (maintenance[asset] ?? []).filter { $0.timestamp >= (from ?? .min) && $0.timestamp <= end }[...]
             func tick(_ now: Int64) {
-                guard let twin = twins[asset] else { return }
-                engine.tick(now: now, twins: [asset: twin], transitions: &transitions, statuses: &statuses)
+                model.tick(now: now, transitions: &transitions, only: asset)
             }
             var previous: Int64?
             for reading in readings {
                 count += 1
                 oldest = min(oldest, reading.timestamp)
                 newest = max(newest, reading.timestamp)
+                while let event = events.first, event.timestamp <= reading.timestamp {
+                    transitions += model.apply(event)
+                    events = events.dropFirst()
+                }
                 if let previous, reading.timestamp - previous > 1_000 { tick(reading.timestamp - 1) }
                 previous = reading.timestamp
                 derived.removeAll(keepingCapacity: true)
-                engine.process(reading, twins: &twins, transitions: &transitions, derived: &derived)
+                model.apply(reading, transitions: &transitions, derived: &derived)
             }
+            for event in events { transitions += model.apply(event) }
             tick(end)
         }
         return Result(transitions: transitions, readings: count, assets: assets,

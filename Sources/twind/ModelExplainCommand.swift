@@ -31,13 +31,12 @@ struct ModelExplain: ParsableCommand {
         if timing { try Self.time(model) }
     }
 
-    /// Feeds synthetic samples (each metric at its training mean plus noise) through a twin engine and a rule engine
-    /// holding one rul rule, as the daemon does, and prints the cost per reading and per prediction.
+    /// Feeds synthetic samples (each metric at its training mean plus noise) through a twin model holding one rul
+    /// rule, as the daemon does, and prints the cost per reading and per prediction.
     static func time(_ model: RULModel) throws {
         let rule = RuleSpec(name: "rul", kind: .remainingLife(RemainingLife(model: model, modelPath: "-",
                                                                              horizon: 1_000)))
-        var rules = try RuleEngine(rules: [rule])
-        var twins = TwinEngine()
+        var twin = TwinModel(rules: try RuleEngine(rules: [rule]))
         var random = SplitMix64(seed: 1)
         let metrics = model.features.metrics
         let scales = metrics.indices.map { model.scaling[$0 * 3 + 1] }
@@ -56,7 +55,7 @@ struct ModelExplain: ParsableCommand {
         }
         let started = ContinuousClock.now
         for reading in readings {
-            rules.process(reading, twins: &twins, transitions: &transitions, derived: &derived)
+            twin.apply(reading, transitions: &transitions, derived: &derived)
             if derived.count > 4_096 { derived.removeAll(keepingCapacity: true) }
             if transitions.count > 4_096 { transitions.removeAll(keepingCapacity: true) }
         }

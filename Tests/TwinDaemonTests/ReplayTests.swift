@@ -28,9 +28,9 @@ struct ReplayTests {
         }
         // What the old rule (threshold at 80, no hysteresis) recorded: 5 raises an hour, per pump.
         let old = try RuleEngine(rules: [.init(name: "hot", metric: "temp", kind: .threshold(Threshold(.above, 80)))])
-        var oldEngine = old, twins = TwinEngine(), transitions: [AlertTransition] = [], derived: [Reading] = []
+        var live = TwinModel(rules: old), transitions: [AlertTransition] = [], derived: [Reading] = []
         for r in readings.sorted(by: { $0.timestamp < $1.timestamp }) {
-            oldEngine.process(r, twins: &twins, transitions: &transitions, derived: &derived)
+            live.apply(r, transitions: &transitions, derived: &derived)
         }
         try store.commit(IngestBatch(readings: readings, alerts: transitions))
         let reader = try TwinStoreReader(path: directory + "/twind.sqlite")

@@ -48,11 +48,17 @@ public struct TwinModel: Sendable {
 
     /// Runs the time-driven rules at `now` (Unix ms) and puts the twins' new statuses in place. Returns what to undo
     /// should the alerts it appended to `transitions` fail to commit.
+    /// `only`: tick that asset's twin alone (a replay, which goes asset by asset).
     @discardableResult
-    public mutating func tick(now: Int64, transitions: inout [AlertTransition]) -> TickUndo {
+    public mutating func tick(now: Int64, transitions: inout [AlertTransition], only asset: String? = nil) -> TickUndo {
         var statuses: [RuleEngine.StatusChange] = []
         let first = transitions.count
-        rules.tick(now: now, twins: twins.twins, transitions: &transitions, statuses: &statuses)
+        if let asset {
+            guard let twin = twins[asset] else { return TickUndo(transitions: []) }
+            rules.tick(now: now, twins: [asset: twin], transitions: &transitions, statuses: &statuses)
+        } else {
+            rules.tick(now: now, twins: twins.twins, transitions: &transitions, statuses: &statuses)
+        }
         var undo = TickUndo(transitions: Array(transitions[first...]))
         for change in statuses {
             if let old = twins[change.asset]?.status { undo.statuses.append((change.asset, old)) }

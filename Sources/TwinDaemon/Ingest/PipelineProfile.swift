@@ -17,13 +17,12 @@ public struct PipelineProfile {
     }
 
     private let decoder: MessageDecoder
-    private var engine = TwinEngine()
-    private var rules: RuleEngine
+    private var model: TwinModel
     private let batchSize: Int
 
     public init(config: TwinConfiguration) throws {
         decoder = MessageDecoder(routes: try config.routes(), limits: config.decodeLimits)
-        rules = try RuleEngine(rules: config.rules, metrics: config.derivedMetrics)
+        model = TwinModel(rules: try RuleEngine(rules: config.rules, metrics: config.derivedMetrics))
         batchSize = config.mqtt.batchMaxMessages
     }
 
@@ -60,11 +59,11 @@ public struct PipelineProfile {
                 }
                 switch decoded {
                 case .decoded(let readings, let properties):
-                    for property in properties { engine.apply(property) }
+                    for property in properties { model.apply(property) }
                     batch.properties.append(contentsOf: properties)
                     for reading in readings {
                         let before = batch.readings.count
-                        rules.process(reading, twins: &engine, transitions: &batch.alerts, derived: &batch.readings)
+                        model.apply(reading, transitions: &batch.alerts, derived: &batch.readings)
                         result.derived += batch.readings.count - before
                         batch.readings.append(reading)
                         result.readings += 1

@@ -1,16 +1,24 @@
 import Foundation
 @testable import TwinCore
 
-/// A twin engine and a rule engine fed together, the way the daemon does it, collecting what comes out.
+/// A twin model fed the way the daemon feeds it, collecting what comes out.
 struct RuleHarness {
-    var twins = TwinEngine()
-    var rules: RuleEngine
+    var model: TwinModel
     var transitions: [AlertTransition] = []
     var derived: [Reading] = []
     var statuses: [RuleEngine.StatusChange] = []
 
     init(_ specs: [RuleSpec], metrics: [DerivedMetricSpec] = []) throws {
-        rules = try RuleEngine(rules: specs, metrics: metrics)
+        model = TwinModel(rules: try RuleEngine(rules: specs, metrics: metrics))
+    }
+
+    var twins: TwinEngine {
+        get { model.twins }
+        set { model = TwinModel(rules: model.rules, twins: newValue) }
+    }
+    var rules: RuleEngine {
+        get { model.rules }
+        set { model = TwinModel(rules: newValue, twins: model.twins) }
     }
 
     /// Feeds one reading; returns the transitions it caused.
@@ -18,8 +26,8 @@ struct RuleHarness {
     mutating func feed(_ metric: String, _ time: Int64, _ value: Double,
                        asset: String = "pump-1") -> [AlertTransition] {
         let before = transitions.count
-        rules.process(Reading(asset: asset, metric: metric, timestamp: time, value: value), twins: &twins,
-                      transitions: &transitions, derived: &derived)
+        model.apply(Reading(asset: asset, metric: metric, timestamp: time, value: value), transitions: &transitions,
+                    derived: &derived)
         return Array(transitions[before...])
     }
 
@@ -29,14 +37,15 @@ struct RuleHarness {
         for (i, value) in values.enumerated() { feed(metric, start + Int64(i) * step, value, asset: asset) }
     }
 
-    /// Runs the stale rules at `now`, applies the status changes to the twins, returns the transitions.
+    /// Runs the stale rules at `now` (the twins take their new statuses), returns the transitions.
     @discardableResult
     mutating func tick(_ now: Int64) -> [AlertTransition] {
         let before = transitions.count
-        var changes: [RuleEngine.StatusChange] = []
-        rules.tick(now: now, twins: twins.twins, transitions: &transitions, statuses: &changes)
-        for change in changes { twins.setStatus(change.status, of: change.asset) }
-        statuses += changes
+        let previous = model.twins.twins.mapValues(\.status)
+        model.tick(now: now, transitions: &transitions)
+        for (asset, twin) in model.twins.twins.sorted(by: { $0.key < $1.key }) where previous[asset] != twin.status {
+            statuses.append(RuleEngine.StatusChange(asset: asset, status: twin.status))
+        }
         return Array(transitions[before...])
     }
 
