@@ -97,6 +97,18 @@ public final class TwinStore: Sendable {
         }
     }
 
+    /// Whether a reading with this series and time is stored already (whatever its value): a redelivered message
+    /// the twins must not count again. Two primary-key lookups.
+    public func contains(asset: String, metric: String, timestamp: Int64) throws -> Bool {
+        try read("look up a stored reading") { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM series s WHERE s.asset = ? AND s.metric = ? AND (
+                    EXISTS (SELECT 1 FROM readings_main m WHERE m.series_id = s.id AND m.ts = ?)
+                    OR EXISTS (SELECT 1 FROM readings_recent r WHERE r.ts = ? AND r.series_id = s.id)))
+                """, arguments: [asset, metric, timestamp, timestamp]) ?? false
+        }
+    }
+
     /// All rows of `twin_latest`, sorted by asset and metric (used to restore the twins at start).
     public func latestValues() throws -> [Reading] {
         try read("load the latest values") { db in

@@ -76,6 +76,85 @@ struct CrashRecoveryTests {
         #expect(killedAt.allSatisfy { $0 < expected }, "a kill came after ingest finished: \(killedAt)")
     }
 
+    /// Issue #13's regression: the stored twin is its history. A burst from 500 pumps, two SIGKILLs while it is
+    /// drained, then idle: every twin's snapshot (count, min, max of every metric) catches up with SQL over its
+    /// readings within a few snapshot intervals (before, passes advanced only with batches and stayed behind while
+    /// idle). A third SIGKILL and a restart: the restored twins (snapshot plus the readings after it) take one more
+    /// reading each and their snapshots still equal the history.
+    @Test(.timeLimit(.minutes(5))) func storedTwinsEqualTheirHistoryAfterKillsAndIdle() async throws {
+        let broker = try MosquittoBroker.start(persistence: true)
+        let daemon = try DaemonProcess(broker: broker, clientID: "twind-history-test", mergeThreshold: 1_000)
+        try daemon.start()
+        defer { daemon.kill() }
+        let publisher = try Harness.publisher(broker)
+        defer { publisher.disconnect() }
+        try await Harness.waitUntilIngesting(daemon, publisher)
+
+        var model = FleetModel(assets: 500, format: .json, seed: 11)
+        let base = Harness.now() - 3_600_000
+        let total = 10_000
+        for i in 0..<total {
+            let message = model.nextMessages(now: base + Int64(i))[0]
+            try publisher.publish(topic: message.topic, payload: message.payload)
+        }
+        try publisher.waitForAllAcks(timeout: .seconds(60))
+        for point in [total, total * 2] {
+            try await waitUntil(timeout: .seconds(60)) { Harness.readingsExcludingProbes(daemon) >= point }
+            try await daemon.kill9()
+            try daemon.start()
+        }
+        try await waitUntil(timeout: .seconds(120)) { Harness.readingsExcludingProbes(daemon) >= total * 4 }
+
+        func compare() throws -> (twins: [String], history: [String]) {
+            (try Self.sql(daemon, """
+                SELECT s.asset, j.key, json_extract(j.value, '$.count'), json_extract(j.value, '$.min'),
+                       json_extract(j.value, '$.max')
+                  FROM twin_snapshots s, json_each(json_extract(s.state, '$.twin.metrics')) j
+                 WHERE s.asset LIKE 'pump-%' ORDER BY 1, 2
+                """),
+             try Self.sql(daemon, """
+                SELECT asset, metric, COUNT(*), MIN(value), MAX(value) FROM readings
+                 WHERE asset LIKE 'pump-%' GROUP BY asset, metric ORDER BY 1, 2
+                """))
+        }
+        try? await waitUntil(timeout: .seconds(30)) { let c = try compare(); return c.twins == c.history }
+        var (twins, history) = try compare()
+        #expect(history.count == 500 * 4)
+        #expect(twins == history, "first difference: \(Self.firstDifference(twins, history))")
+
+        try await daemon.kill9()
+        try daemon.start()
+        try await Harness.waitUntilIngesting(daemon, publisher)
+        for i in 0..<500 {
+            let message = model.nextMessages(now: base + Int64(total + i))[0]
+            try publisher.publish(topic: message.topic, payload: message.payload)
+        }
+        try publisher.waitForAllAcks(timeout: .seconds(30))
+        try await waitUntil(timeout: .seconds(60)) { Harness.readingsExcludingProbes(daemon) >= (total + 500) * 4 }
+        try? await waitUntil(timeout: .seconds(30)) { let c = try compare(); return c.twins == c.history }
+        (twins, history) = try compare()
+        #expect(twins == history, "first difference: \(Self.firstDifference(twins, history))")
+        #expect(try await daemon.stop() == 0)
+    }
+
+    /// Rows of a query on the daemon's database, through the sqlite3 tool (read-only, beside the running daemon).
+    static func sql(_ daemon: DaemonProcess, _ query: String) throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = ["-readonly", daemon.databasePath, query]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    static func firstDifference(_ a: [String], _ b: [String]) -> String {
+        for (x, y) in zip(a, b) where x != y { return "twin \(x) vs history \(y)" }
+        return a.count == b.count ? "none" : "\(a.count) twin rows vs \(b.count) history rows"
+    }
+
     /// The broker goes away and comes back (with its persistence): the daemon reconnects, resubscribes, and
     /// everything published before, during and after the outage is stored.
     @Test func reconnectsAfterBrokerRestartWithoutLoss() async throws {

@@ -96,11 +96,14 @@ struct TwinEngineTests {
     }
 
     @Test func sameTimestampOtherValueKeepsTheFirst() {
+        // As the store does: one reading per series and time, the first; the second is not counted either.
         var engine = TwinEngine()
         engine.apply(reading(5_000, 50))
         let outcome = engine.apply(reading(5_000, 51))
-        #expect(outcome == .outOfOrder)
+        #expect(outcome == .duplicate)
         #expect(engine["pump-1"]?.metrics["temp"]?.value == 50)
+        #expect(engine["pump-1"]?.metrics["temp"]?.count == 1)
+        #expect(engine["pump-1"]?.metrics["temp"]?.max == 50)
     }
 
     @Test func versionIncreasesWithEveryAppliedUpdate() {

@@ -9,7 +9,8 @@ public struct TwinEngine: Sendable, Equatable {
         case updated
         /// The reading is older than the metric's latest: kept in history, counted, but "latest" stays.
         case outOfOrder
-        /// Same metric, same timestamp, same value as the latest: a redelivery; nothing changed.
+        /// Same metric and timestamp as the latest (the store keeps the first reading of a series at a time): a
+        /// redelivery or a resend; nothing changed.
         case duplicate
     }
 
@@ -70,8 +71,9 @@ public struct TwinEngine: Sendable, Equatable {
             twin.touch(reading.timestamp)
             return .updated
         }
-        let state = twin.metrics.values[m]
-        if state.timestamp == reading.timestamp && state.value == reading.value {
+        // The store keeps one reading per series and time (the first): another at the latest's time is a
+        // redelivery or a resend, whatever its value, and changes nothing here either.
+        if twin.metrics.values[m].timestamp == reading.timestamp {
             return .duplicate
         }
         let inOrder = twin.metrics.values[m].fold(reading.value, at: reading.timestamp, alpha: alpha)

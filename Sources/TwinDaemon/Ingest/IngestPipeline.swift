@@ -72,6 +72,7 @@ public final class IngestPipeline: Sendable {
             var batch = IngestBatch()
             var acknowledgements: [Int64] = []
             var checkpoint = TwinModel.Checkpoint()
+            var lateSeen = Set<LateKey>()
             batch.readings.reserveCapacity(messages.count * 4)
             for message in messages {
                 if let control = ControlMessage.parse(topic: message.topic, payload: message.payload,
@@ -99,6 +100,13 @@ public final class IngestPipeline: Sendable {
                     }
                     batch.properties.append(contentsOf: properties)
                     for reading in readings {
+                        // Older than its series' latest: a late reading, or one stored already (a redelivery after
+                        // a crash, or a resent message), which the twin must not count twice.
+                        if let latest = state.model[reading.asset]?.metrics[reading.metric]?.timestamp,
+                           reading.timestamp < latest,
+                           try isStored(reading, &lateSeen) {
+                            continue
+                        }
                         state.model.remember(reading.asset, in: &checkpoint)
                         state.model.apply(reading, transitions: &batch.alerts, derived: &batch.readings)
                         batch.readings.append(reading)
@@ -130,6 +138,17 @@ public final class IngestPipeline: Sendable {
                 "ingest.decode_us": "\((decoded - start) / 1_000)", "ingest.commit_us": "\((end - decoded) / 1_000)",
             ])
         }
+    }
+
+    struct LateKey: Hashable {
+        let asset: String, metric: String, timestamp: Int64
+    }
+
+    /// A late reading is stored already, or came earlier in this batch.
+    private func isStored(_ reading: Reading, _ seen: inout Set<LateKey>) throws -> Bool {
+        let key = LateKey(asset: reading.asset, metric: reading.metric, timestamp: reading.timestamp)
+        if !seen.insert(key).inserted { return true }
+        return try store.contains(asset: reading.asset, metric: reading.metric, timestamp: reading.timestamp)
     }
 
     /// Runs the time-driven rules (stale assets) at `now` and commits what they changed; a failed commit takes the
