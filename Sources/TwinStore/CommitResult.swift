@@ -10,6 +10,8 @@ public struct CommitResult: Sendable, Hashable {
     /// Transitions that changed nothing: a `raised` while the (asset, rule) already had an active alert, or a
     /// `cleared` while it had none (redeliveries, restarts).
     public var alertTransitionsIgnored: Int
+    /// The alerts the batch's acknowledgements changed (from raised to acknowledged), as they now stand.
+    public var acknowledged: [StoredAlert] = []
 
     public init(
         readingsInserted: Int = 0,

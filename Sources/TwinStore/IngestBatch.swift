@@ -10,6 +10,9 @@ public struct IngestBatch: Sendable {
     public var alerts: [AlertTransition]
     /// Maintenance events (received over MQTT), committed with the messages that carried them.
     public var maintenance: [MaintenanceEvent] = []
+    /// Alert acknowledgements (received over MQTT) as (alert id, time), committed with the messages that carried
+    /// them; an unknown or cleared alert is left alone.
+    public var acknowledgements: [(id: Int64, at: Int64)] = []
 
     public init(
         readings: [Reading] = [],
@@ -27,6 +30,6 @@ public struct IngestBatch: Sendable {
 
     public var isEmpty: Bool {
         readings.isEmpty && properties.isEmpty && quarantine.isEmpty && snapshots.isEmpty && alerts.isEmpty
-            && maintenance.isEmpty
+            && maintenance.isEmpty && acknowledgements.isEmpty
     }
 }

@@ -11,14 +11,18 @@ extension TwinStore {
     public func acknowledgeAlert(id: Int64, at timestamp: Int64) throws -> StoredAlert? {
         try withOpenDatabase("acknowledge alert \(id)") {
             try database.write { db in
-                let acknowledge = try db.cachedStatement(sql: StoreSQL.acknowledgeAlert)
-                if let row = try Row.fetchOne(acknowledge, arguments: [timestamp, id]) {
-                    _ = try recordAlertEvent(id, .acknowledged, at: timestamp, value: nil, message: nil, db)
-                    return try StoredAlert(row: row)
-                }
+                if let changed = try acknowledge(id, at: timestamp, db) { return changed }
                 return try Row.fetchOne(db, sql: StoreSQL.alertByID, arguments: [id]).map(StoredAlert.init(row:))
             }
         }
+    }
+
+    /// Acknowledges a raised alert inside `db`'s transaction; nil when it is unknown or not raised.
+    func acknowledge(_ id: Int64, at timestamp: Int64, _ db: Database) throws -> StoredAlert? {
+        let acknowledge = try db.cachedStatement(sql: StoreSQL.acknowledgeAlert)
+        guard let row = try Row.fetchOne(acknowledge, arguments: [timestamp, id]) else { return nil }
+        _ = try recordAlertEvent(id, .acknowledged, at: timestamp, value: nil, message: nil, db)
+        return try StoredAlert(row: row)
     }
 
     /// The alerts not cleared yet, oldest first: what a rule engine restores at start.

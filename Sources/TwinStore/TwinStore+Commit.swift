@@ -35,6 +35,9 @@ extension TwinStore {
                     try upsertSnapshots(batch.snapshots, db)
                     try applyAlertTransitions(batch.alerts, db, into: &result)
                     for event in batch.maintenance { _ = try insertMaintenance(event, db) }
+                    for (id, at) in batch.acknowledgements {
+                        if let alert = try acknowledge(id, at: at, db) { result.acknowledged.append(alert) }
+                    }
                     return .commit
                 }
             }

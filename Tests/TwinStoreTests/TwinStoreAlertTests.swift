@@ -6,6 +6,23 @@ import TwinCore
 @testable import TwinStore
 
 struct TwinStoreAlertTests {
+    /// Acknowledgements that arrive over MQTT are committed in their batch's transaction, with its readings.
+    @Test func acknowledgementsCommitWithTheirBatch() throws {
+        try withStore { store, _ in
+            let first = try store.commit(IngestBatch(alerts: [raised("pump-1", "hot", at: 1_000, value: 90,
+                                                                     severity: .warning)]))
+            let alert = try #require(first.alerts.first)
+            var batch = IngestBatch(readings: [reading("pump-1", "temp", 2_000, 85)])
+            batch.acknowledgements = [(alert.id, 1_500), (alert.id, 1_600), (9_999, 1_700)]
+            let result = try store.commit(batch)
+            #expect(result.readingsInserted == 1)
+            // Once: the second acknowledgement finds it acknowledged already; an unknown id changes nothing.
+            #expect(result.acknowledged.map(\.id) == [alert.id])
+            #expect(result.acknowledged.first?.state == .acknowledged && result.acknowledged.first?.ackedAt == 1_500)
+            #expect(try store.activeAlerts().map(\.state) == [.acknowledged])
+        }
+    }
+
     @Test func raiseAcknowledgeClearWithEvents() throws {
         try withStore { store, _ in
             let raise = raised("pump-1", "vibration-high", at: 1_000, value: 7.5, severity: .critical)

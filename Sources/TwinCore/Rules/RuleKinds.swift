@@ -80,7 +80,7 @@ public struct Anomaly: Sendable, Equatable, Codable {
     }
 
     /// The novelty method, with the defaults `scripts/nab-eval` scores.
-    public static func novelty(warmup: Int = 200, learn: Int = 300, bins: Int = 10, rest: Int = 100,
+    public static func novelty(warmup: Int = 200, learn: Int = 250, bins: Int = 10, rest: Int = 100,
                                escalation: Double = 3, alpha: Double = 0.1, maxBins: Int = 24) -> Anomaly {
         var a = Anomaly(z: 1, alpha: alpha, warmup: warmup)
         a.method = .novelty

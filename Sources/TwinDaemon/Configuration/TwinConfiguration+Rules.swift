@@ -206,7 +206,7 @@ extension ConfigReader {
                 let warmup = int(m["warmup"], "\(path).warmup", default: 200, range: 2...1_000_000)
                 return .anomaly(.novelty(
                     warmup: warmup,
-                    learn: int(m["learn"], "\(path).learn", default: max(warmup, 300), range: 2...1_000_000),
+                    learn: int(m["learn"], "\(path).learn", default: max(warmup, 250), range: 2...1_000_000),
                     bins: int(m["bins"], "\(path).bins", default: 10, range: 2...1_000),
                     rest: int(m["rest"], "\(path).rest", default: 100, range: 1...1_000_000),
                     escalation: double(m["escalation"], "\(path).escalation") ?? 3,

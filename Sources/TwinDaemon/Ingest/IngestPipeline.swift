@@ -70,7 +70,6 @@ public final class IngestPipeline: Sendable {
         try state.withLock { state in
             let start = monotonicNanos()
             var batch = IngestBatch()
-            var acknowledgements: [Int64] = []
             var checkpoint = TwinModel.Checkpoint()
             var lateSeen = Set<LateKey>()
             batch.readings.reserveCapacity(messages.count * 4)
@@ -83,7 +82,7 @@ public final class IngestPipeline: Sendable {
                         state.model.remember(event.asset, in: &checkpoint)
                         batch.alerts += state.model.apply(event)
                     case .success(.acknowledge(let id)):
-                        acknowledgements.append(id)
+                        batch.acknowledgements.append((id, message.receivedAt))
                     case .failure(let error):
                         quarantine(message, .invalidPayload, error.detail, &batch, &state)
                     }
@@ -128,7 +127,6 @@ public final class IngestPipeline: Sendable {
                 state.snapshotPending += snapshotted.map(\.asset)
                 throw error
             }
-            for id in acknowledgements { try acknowledge(alert: id, at: now) }
             let end = monotonicNanos()
             let committedAt = unixMillis()
             metrics.didCommit(messages: messages.count, readings: batch.readings.count, at: committedAt,
@@ -206,7 +204,10 @@ public final class IngestPipeline: Sendable {
                 "alert.severity": "\(alert.severity.rawValue)", "alert.message": "\(alert.message)",
             ])
         }
-        let announcements = AlertPublication.messages(for: result, topicTemplate: alertTopic)
+        var announcements = AlertPublication.messages(for: result, topicTemplate: alertTopic)
+        announcements += result.acknowledged.compactMap {
+            AlertPublication.message($0, event: "acknowledged", topicTemplate: alertTopic)
+        }
         if !announcements.isEmpty { outbox.withLock { $0 += announcements } }
         // The batch is committed: a failed merge is logged, not thrown (the batch must be acknowledged).
         do {
