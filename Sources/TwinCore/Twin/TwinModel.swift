@@ -71,6 +71,9 @@ public struct TwinModel: Sendable {
     public struct TickUndo: Sendable {
         var transitions: [AlertTransition]
         var statuses: [(asset: String, status: Twin.Status)] = []
+
+        /// The assets whose status the tick changed.
+        public var changedAssets: [String] { statuses.map(\.asset) }
     }
 
     public mutating func undo(_ tick: TickUndo) {
@@ -108,6 +111,9 @@ public struct TwinModel: Sendable {
 
         /// Assets remembered so far.
         public var count: Int { twins.count }
+
+        /// The assets remembered: those the batch touched.
+        public var assets: Dictionary<String, Twin?>.Keys { twins.keys }
     }
 
     /// Saves `asset` as it is now into `checkpoint`, unless it is saved there already. Call it before changing the

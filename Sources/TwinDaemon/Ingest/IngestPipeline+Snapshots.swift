@@ -6,7 +6,11 @@ extension IngestPipeline {
     /// Rebuilds every twin and its rule state: the last snapshots, then the history stored after them (see `load`).
     @discardableResult
     public func restore() throws -> RestoreReport {
-        try state.withLock { state in try Self.load(into: &state, from: store) }
+        try state.withLock { state in
+            let report = try Self.load(into: &state, from: store)
+            publishAll(from: state.model)
+            return report
+        }
     }
 
     /// Writes a snapshot of every twin that changed since its last one (used at shutdown), in commits of up to

@@ -31,6 +31,9 @@ public final class IngestPipeline: Sendable {
     let logger: Logger
     let state: Mutex<State>
     private let outbox = Mutex<[OutboundMessage]>([])
+    /// The twins as committed: what HTTP and status read, updated after each commit with the twins it changed, so a
+    /// reader never waits on a batch and never sees one that is not on disk.
+    private let committed = Mutex<[String: Twin]>([:])
     public let metrics: IngestMetrics
 
     public init(decoder: MessageDecoder, store: TwinStore, rules: RuleEngine? = nil, snapshotIntervalMillis: Int64,
@@ -45,16 +48,29 @@ public final class IngestPipeline: Sendable {
                                  snapshotInterval: snapshotIntervalMillis))
     }
 
-    /// A copy of one twin's live state.
+    /// One twin as of the last commit.
     public func twin(_ asset: String) -> Twin? {
-        state.withLock { $0.model[asset] }
+        committed.withLock { $0[asset] }
     }
 
-    public var twinCount: Int { state.withLock { $0.model.twins.twins.count } }
+    public var twinCount: Int { committed.withLock { $0.count } }
 
-    /// Copies of every live twin, sorted by asset.
+    /// Every twin as of the last commit, sorted by asset.
     public func allTwins() -> [Twin] {
-        state.withLock { $0.model.twins.twins.values.sorted { $0.asset < $1.asset } }
+        committed.withLock { $0.values.sorted { $0.asset < $1.asset } }
+    }
+
+    /// Copies the twins of `assets` from the model into the committed view (called under the state lock, after a
+    /// commit).
+    func publish<S: Sequence<String>>(_ assets: S, from model: TwinModel) {
+        committed.withLock { view in
+            for asset in assets { view[asset] = model[asset] }
+        }
+    }
+
+    /// Replaces the committed view with the whole model (after a restore).
+    func publishAll(from model: TwinModel) {
+        committed.withLock { $0 = model.twins.twins }
     }
 
     /// Messages to publish (alert changes), in order; the MQTT loop takes them after each commit.
@@ -127,6 +143,7 @@ public final class IngestPipeline: Sendable {
                 state.snapshotPending += snapshotted.map(\.asset)
                 throw error
             }
+            publish(checkpoint.assets, from: state.model)
             let end = monotonicNanos()
             let committedAt = unixMillis()
             metrics.didCommit(messages: messages.count, readings: batch.readings.count, at: committedAt,
@@ -155,13 +172,15 @@ public final class IngestPipeline: Sendable {
         try state.withLock { state in
             var batch = IngestBatch()
             let undo = state.model.tick(now: now, transitions: &batch.alerts)
-            guard !batch.alerts.isEmpty else { return }
-            do {
-                try commit(batch, messages: 0)
-            } catch {
-                state.model.undo(undo)
-                throw error
+            if !batch.alerts.isEmpty {
+                do {
+                    try commit(batch, messages: 0)
+                } catch {
+                    state.model.undo(undo)
+                    throw error
+                }
             }
+            publish(undo.changedAssets, from: state.model)
         }
     }
 
