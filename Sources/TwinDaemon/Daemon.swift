@@ -78,7 +78,7 @@ public enum Daemon {
             }
             token = text
         }
-        let api = HTTPAPI(pipeline: pipeline, client: client, metrics: metrics, databasePath: config.database.path,
+        let api = try HTTPAPI(pipeline: pipeline, client: client, metrics: metrics, databasePath: config.database.path,
                           registry: registry, token: token)
         logger.info("HTTP API listening", metadata: ["http.address": "\(settings.host):\(settings.port)",
                                                      "http.token": "\(token == nil ? "none" : "required")"])

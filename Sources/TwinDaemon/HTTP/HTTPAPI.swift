@@ -14,6 +14,20 @@ struct HTTPAPI: Sendable {
     let databasePath: String
     let registry: PrometheusCollectorRegistry?
     let token: String?
+    let readers: ReaderPool
+    /// Acknowledgements write through the ingest's store: off the cooperative pool too.
+    private let writes = BlockingQueue(label: "http-writes")
+
+    init(pipeline: IngestPipeline, client: MQTTIngestClient, metrics: IngestMetrics, databasePath: String,
+         registry: PrometheusCollectorRegistry?, token: String?) throws {
+        self.pipeline = pipeline
+        self.client = client
+        self.metrics = metrics
+        self.databasePath = databasePath
+        self.registry = registry
+        self.token = token
+        self.readers = try ReaderPool(path: databasePath)
+    }
 
     /// An `Application` to run as a service of the daemon's group.
     func application(_ settings: HTTPSettings, logger: Logger) -> some ApplicationProtocol {
@@ -26,15 +40,22 @@ struct HTTPAPI: Sendable {
         let router = Router()
         if let token { router.add(middleware: BearerTokenMiddleware(token: token)) }
         router.get("healthz") { _, _ in health() }
-        router.get("metrics") { _, _ in prometheusText() }
+        router.get("metrics") { _, _ in await prometheusText() }
         let v1 = router.group("v1")
         v1.get("assets") { _, _ in assets() }
         v1.get("assets/{asset}") { _, context in try twin(context.parameters.require("asset")) }
         v1.get("assets/{asset}/history") { request, context in
-            try history(asset: context.parameters.require("asset"), query: request.uri.queryParameters)
+            let (asset, query) = (try context.parameters.require("asset"), request.uri.queryParameters)
+            return try await readers.read { try history(asset: asset, query: query, reader: $0) }
         }
-        v1.get("alerts") { request, _ in try alerts(query: request.uri.queryParameters) }
-        v1.post("alerts/{id}/ack") { _, context in try acknowledge(context.parameters.require("id")) }
+        v1.get("alerts") { request, _ in
+            let query = request.uri.queryParameters
+            return try await readers.read { try alerts(query: query, reader: $0) }
+        }
+        v1.post("alerts/{id}/ack") { _, context in
+            let id = try context.parameters.require("id")
+            return try await writes.run { try acknowledge(id) }
+        }
         return router
     }
 
@@ -48,10 +69,10 @@ struct HTTPAPI: Sendable {
                               commitFailures: failures, databaseWritable: writable)
     }
 
-    func prometheusText() -> Response {
+    func prometheusText() async -> Response {
         let files = [databasePath, databasePath + "-wal"]
         let bytes = files.compactMap { (try? FileManager.default.attributesOfItem(atPath: $0))?[.size] as? Int64 }
-        let active = try? TwinStoreReader(path: databasePath).alerts(activeOnly: true, assetGlob: nil, limit: nil).count
+        let active = try? await readers.read { try $0.alerts(activeOnly: true, assetGlob: nil, limit: nil).count }
         metrics.update(activeAlerts: active, databaseBytes: bytes.isEmpty ? nil : bytes.reduce(0, +))
         var buffer: [UInt8] = []
         registry?.emit(into: &buffer)
@@ -74,7 +95,7 @@ struct HTTPAPI: Sendable {
         return TwinDocument(twin: twin)
     }
 
-    func history(asset: String, query: Parameters) throws -> HistoryDocument {
+    func history(asset: String, query: Parameters, reader: TwinStoreReader) throws -> HistoryDocument {
         guard let metric = query["metric"].map(String.init), !metric.isEmpty else {
             throw HTTPError(.badRequest, message: "give the metric: ?metric=temp")
         }
@@ -95,7 +116,6 @@ struct HTTPAPI: Sendable {
         guard pipeline.twin(asset)?.metrics[metric] != nil else {
             throw HTTPError(.notFound, message: "no metric '\(metric)' for asset '\(asset)'")
         }
-        let reader = try TwinStoreReader(path: databasePath)
         let stepText = query["step"].map(String.init) ?? "raw"
         let step: HistoryStep
         if stepText == "auto" {
@@ -118,13 +138,13 @@ struct HTTPAPI: Sendable {
 }
 
 extension HTTPAPI {
-    func alerts(query: Parameters) throws -> AlertList {
+    func alerts(query: Parameters, reader: TwinStoreReader) throws -> AlertList {
         let state = query["state"].map(String.init) ?? "all"
         guard ["all", "active", "raised", "acknowledged", "cleared"].contains(state) else {
             throw HTTPError(.badRequest, message: "state='\(state)': use all, active, raised, acknowledged or cleared")
         }
         let limit = Int(query["limit"].map(String.init) ?? "") ?? 1_000
-        let alerts = try TwinStoreReader(path: databasePath).alerts(
+        let alerts = try reader.alerts(
             activeOnly: state == "active", assetGlob: query["asset"].map(String.init), limit: limit)
         return AlertList(alerts: alerts.filter { state == "all" || state == "active" || $0.state.rawValue == state })
     }
