@@ -25,7 +25,9 @@ struct ReloadService: Service {
             }
             do {
                 let config = try TwinConfiguration.load(path: configPath)
-                try pipeline.replaceRules(with: RuleEngine(rules: config.rules, metrics: config.derivedMetrics))
+                let (pipeline, rules) = (self.pipeline, try RuleEngine(rules: config.rules, metrics: config.derivedMetrics))
+                // The swap waits for the batch in hand: off the cooperative pool.
+                try await BlockingQueue(label: "reload").run { try pipeline.replaceRules(with: rules) }
                 logger.notice(
                     "SIGHUP: config re-read and valid; rules swapped in (the rest applies at the next restart)",
                     metadata: ["config.path": "\(configPath)", "rules.count": "\(config.rules.count)"])

@@ -11,8 +11,18 @@ struct RetentionService: Service {
     let store: TwinStore
     let settings: RetentionSettings
     let logger: Logger
-    var initialDelayMillis: Int64 = 60_000
-    var now: @Sendable () -> Int64 = { unixMillis() }
+    var initialDelayMillis: Int64
+    var now: @Sendable () -> Int64
+    private let queue = BlockingQueue(label: "retention")
+
+    init(store: TwinStore, settings: RetentionSettings, logger: Logger, initialDelayMillis: Int64 = 60_000,
+         now: @escaping @Sendable () -> Int64 = { unixMillis() }) {
+        self.store = store
+        self.settings = settings
+        self.logger = logger
+        self.initialDelayMillis = initialDelayMillis
+        self.now = now
+    }
 
     func run() async throws {
         var delay = initialDelayMillis
@@ -37,18 +47,24 @@ struct RetentionService: Service {
     /// One pass; throws `CancellationError` when stopped by a graceful shutdown between two transactions.
     func runPass() async throws {
         let start = ContinuousClock.now
-        var pass = try store.planRetention(settings.policy, now: now())
+        let (store, policy, rows, now) = (self.store, settings.policy, settings.maxRowsPerTransaction, now())
+        var pass = try await queue.run { try store.planRetention(policy, now: now) }
         guard !pass.isFinished else {
             logger.debug("retention: nothing expired")
             return
         }
         while !pass.isFinished {
-            try store.pruneStep(&pass, maxRows: settings.maxRowsPerTransaction)
+            let current = pass
+            pass = try await queue.run {
+                var step = current
+                try store.pruneStep(&step, maxRows: rows)
+                return step
+            }
             try await pause()
         }
         var reclaimed = 0
         while true {
-            let pages = try store.reclaimFreePages()
+            let pages = try await queue.run { try store.reclaimFreePages() }
             guard pages > 0 else { break }
             reclaimed += pages
             try await pause()

@@ -18,6 +18,8 @@ final class SystemdService: Service, Sendable {
     private let intervalMillis: Int64
     /// The number of active alerts, for the status line; nil leaves alerts out (no rule engine yet).
     private let activeAlerts: @Sendable () -> Int?
+    /// The status line's alert count reads SQLite: off the cooperative pool.
+    private let statusQueue = BlockingQueue(label: "systemd-status")
     private let state: Mutex<State>
     private let connections = Atomic<Int>(0)
 
@@ -75,7 +77,8 @@ final class SystemdService: Service, Sendable {
             status.readingsPerSecond = Int((Double(readings - lastReadings) / seconds).rounded())
             status.twins = pipeline.twinCount
             status.quarantined = metrics.messagesQuarantined.load(ordering: .relaxed)
-            status.activeAlerts = activeAlerts()
+            let count = activeAlerts
+            status.activeAlerts = try? await statusQueue.run { count() }
             (lastReadings, lastTime) = (readings, now)
             // Before readiness the line would claim more than is known; READY=1 carries the first one.
             if notifier.isReady { notifier.status(status.description) }
