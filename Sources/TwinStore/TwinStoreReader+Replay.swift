@@ -49,18 +49,8 @@ extension TwinStoreReader {
             for asset in byAsset.keys.sorted() {
                 var readings: [Reading] = []
                 for id in byAsset[asset]! {
-                    let metric = series[id]!.metric
-                    var stored = Set<Int64>()
-                    let cursor = try Row.fetchCursor(main, arguments: [id, low, high])
-                    while let row = try cursor.next() {
-                        let ts: Int64 = row[0]
-                        stored.insert(ts)
-                        readings.append(Reading(asset: asset, metric: metric, timestamp: ts, value: row[1]))
-                    }
-                    // A recent row whose twin was already merged is a redelivery: the merged one counts.
-                    for (ts, value) in recent[id] ?? [] where !stored.contains(ts) {
-                        readings.append(Reading(asset: asset, metric: metric, timestamp: ts, value: value))
-                    }
+                    try Self.append(asset, series[id]!.metric, try Row.fetchCursor(main, arguments: [id, low, high]),
+                                    recent[id] ?? [], to: &readings)
                 }
                 readings.sort { ($0.timestamp, $0.metric) < ($1.timestamp, $1.metric) }
                 do {
@@ -105,16 +95,8 @@ extension TwinStoreReader {
                 var readings: [Reading] = []
                 for id in byAsset[asset]! {
                     let (_, metric, cutoff) = series[id]!
-                    var stored = Set<Int64>()
-                    let cursor = try Row.fetchCursor(main, arguments: [id, cutoff])
-                    while let row = try cursor.next() {
-                        let ts: Int64 = row[0]
-                        stored.insert(ts)
-                        readings.append(Reading(asset: asset, metric: metric, timestamp: ts, value: row[1]))
-                    }
-                    for (ts, value) in recent[id] ?? [] where !stored.contains(ts) {
-                        readings.append(Reading(asset: asset, metric: metric, timestamp: ts, value: value))
-                    }
+                    try Self.append(asset, metric, try Row.fetchCursor(main, arguments: [id, cutoff]), recent[id] ?? [],
+                                    to: &readings)
                 }
                 guard !readings.isEmpty else { continue }
                 readings.sort { ($0.timestamp, $0.metric) < ($1.timestamp, $1.metric) }
@@ -127,5 +109,20 @@ extension TwinStoreReader {
             }
         }
         if let bodyError { throw bodyError }
+    }
+
+    /// One series' readings: the merged rows of `cursor` (`ts, value`), then the recent ones not merged yet (a
+    /// recent row whose twin was already merged is a redelivery: the merged one counts).
+    private static func append(_ asset: String, _ metric: String, _ cursor: RowCursor, _ recent: [(Int64, Double)],
+                               to readings: inout [Reading]) throws {
+        var stored = Set<Int64>()
+        while let row = try cursor.next() {
+            let ts: Int64 = row[0]
+            stored.insert(ts)
+            readings.append(Reading(asset: asset, metric: metric, timestamp: ts, value: row[1]))
+        }
+        for (ts, value) in recent where !stored.contains(ts) {
+            readings.append(Reading(asset: asset, metric: metric, timestamp: ts, value: value))
+        }
     }
 }

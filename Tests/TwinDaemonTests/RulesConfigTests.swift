@@ -116,9 +116,7 @@ struct RulesConfigTests {
             """
         let error = try #require(throws: ConfigError.self) { try TwinConfiguration.parse(yaml: yaml, file: "r.yaml") }
         let messages = error.issues.map(\.description)
-        func has(_ path: String, _ text: String) -> Bool {
-            error.issues.contains { $0.path == path && $0.message.contains(text) }
-        }
+        let has = error.has
         #expect(has("rules[0].threshold.above", "expected a number, got \"high\""), "\(messages)")
         #expect(has("rules[1].threshold.clear_below", "must not be above the limit"), "\(messages)")
         #expect(has("rules[2]", "expected exactly one kind"), "\(messages)")
@@ -222,9 +220,7 @@ struct RulesConfigTests {
             """
         let error = try #require(throws: ConfigError.self) { try TwinConfiguration.parse(yaml: yaml) }
         let messages = error.issues.map(\.description)
-        func has(_ path: String, _ text: String) -> Bool {
-            error.issues.contains { $0.path == path && $0.message.contains(text) }
-        }
+        let has = error.has
         #expect(has("rules[0].flatline.readings", "expected a whole number from 2"), "\(messages)")
         #expect(has("rules[1].drift", "give by"), "\(messages)")
         #expect(has("rules[2].drift.directon", "did you mean 'direction'"), "\(messages)")
@@ -266,5 +262,12 @@ struct RulesConfigTests {
         #expect(error.issues.map(\.path) == ["rules[1].name", "rules[1].expression"])
         #expect(error.issues.last?.message == "unexpected '*' at column 7")
         #expect(error.issues.first?.line == 5)
+    }
+}
+
+extension ConfigError {
+    /// An issue at `path` whose message contains `text`.
+    func has(_ path: String, _ text: String) -> Bool {
+        issues.contains { $0.path == path && $0.message.contains(text) }
     }
 }

@@ -8,30 +8,13 @@ struct SnapshotService: Service {
     let pipeline: IngestPipeline
     let logger: Logger
     var intervalMillis: Int64 = 1_000
-    private let queue = BlockingQueue(label: "snapshots")
-
-    init(pipeline: IngestPipeline, logger: Logger) {
-        self.pipeline = pipeline
-        self.logger = logger
-    }
 
     func run() async throws {
-        while !Task.isCancelled {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(intervalMillis)) }
-            } catch {
-                return
-            }
-            var pending = true
-            while pending, !Task.isCancelled, !Task.isShuttingDownGracefully {
-                do {
-                    let pipeline = self.pipeline
-                    pending = try await queue.run { try pipeline.snapshotDue(now: unixMillis()).pending }
-                } catch {
-                    logger.error("snapshots could not be written; retried", metadata: ["store.error": "\(error)"])
-                    pending = false
-                }
-            }
+        let pipeline = self.pipeline
+        await runPeriodically(every: .milliseconds(intervalMillis), on: BlockingQueue(label: "snapshots")) {
+            try pipeline.snapshotDue(now: unixMillis()).pending
+        } failed: { error in
+            logger.error("snapshots could not be written; retried", metadata: ["store.error": "\(error)"])
         }
     }
 }
