@@ -38,6 +38,19 @@ struct AlertTests {
             Task { try await self.client.run { batch in self.messages.withLock { $0 += batch } } }
         }
 
+        /// Starts, and returns once a probe published on the filter's topics has arrived: subscribed.
+        func start(probing publisher: MQTTPublisher) async throws {
+            start()
+            var last = ContinuousClock.now - .seconds(1)
+            try await waitUntil(timeout: .seconds(20)) {
+                if ContinuousClock.now - last > .milliseconds(200) {
+                    try publisher.publish(topic: "twin/collector-probe/alerts", payload: Array("{}".utf8))
+                    last = .now
+                }
+                return messages.withLock { $0.contains { $0.topic == "twin/collector-probe/alerts" } }
+            }
+        }
+
         var payloads: [[String: Any]] {
             messages.withLock { $0 }.compactMap {
                 (try? JSONSerialization.jsonObject(with: Data($0.payload))) as? [String: Any]
@@ -48,16 +61,11 @@ struct AlertTests {
     /// Issue #12's acceptance test: 100 pumps for 2 minutes with every fault the simulator grows, through the
     /// shipped rules. Healthy pumps raise no warning or critical alert; every faulty pump gets the one that fits.
     @Test(.timeLimit(.minutes(5))) func fleetWithEveryFaultAlertsOnlyTheFaultyPumps() async throws {
-        let broker = try MosquittoBroker.start()
-        let daemon = try DaemonProcess(broker: broker, extraYAML: try Self.shippedConfigWithFastStale())
-        try daemon.start()
-        defer { daemon.kill() }
+        let (broker, daemon, publisher, _) = try await Harness.startDaemon(extraYAML: try Self.shippedConfigWithFastStale())
+        defer { daemon.kill(); publisher.disconnect(); broker.stop() }
         let collector = try Collector(broker, filter: "twin/+/alerts")
-        collector.start()
         defer { collector.client.stop() }
-        let publisher = try Harness.publisher(broker)
-        defer { publisher.disconnect() }
-        try await Harness.waitUntilIngesting(daemon, publisher)
+        try await collector.start(probing: publisher)
 
         // 5 messages a second per pump: 600 per pump, the fault starting after 30.
         var options = FleetSimulator.Options(broker: broker.url, assets: 100, rate: 500)
@@ -103,16 +111,11 @@ struct AlertTests {
     }
 
     @Test func thresholdRaisesClearsAndIsAcknowledgedOverMQTT() async throws {
-        let broker = try MosquittoBroker.start()
-        let daemon = try DaemonProcess(broker: broker, extraYAML: try Self.shippedConfigWithFastStale())
-        try daemon.start()
-        defer { daemon.kill() }
+        let (broker, daemon, publisher, _) = try await Harness.startDaemon(extraYAML: try Self.shippedConfigWithFastStale())
+        defer { daemon.kill(); publisher.disconnect(); broker.stop() }
         let collector = try Collector(broker, filter: "twin/+/alerts")
-        collector.start()
         defer { collector.client.stop() }
-        let publisher = try Harness.publisher(broker)
-        defer { publisher.disconnect() }
-        try await Harness.waitUntilIngesting(daemon, publisher)
+        try await collector.start(probing: publisher)
 
         let t = Harness.now() - 60_000
         func temp(_ offset: Int64, _ value: Double) throws {

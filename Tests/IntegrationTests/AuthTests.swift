@@ -55,15 +55,8 @@ struct AuthTests {
     @Test func readsThePasswordFromTheSystemdCredentialsDirectory() async throws {
         let broker = try Self.broker()
         let daemon = try DaemonProcess(broker: broker)
-        let credentials = daemon.directory.appendingPathComponent("credentials")
-        try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
-        try Self.password.write(toFile: credentials.appendingPathComponent("mqtt-password").path, atomically: true,
-                                encoding: .utf8)
         try addCredentials(daemon, "username: \(Self.user)")
-        var environment = ProcessInfo.processInfo.environment
-        environment["CREDENTIALS_DIRECTORY"] = credentials.path
-        let process = try ChildProcess.spawn(DaemonProcess.executable, arguments: ["run", "--config", daemon.configPath],
-                                             outputPath: daemon.logPath, environment: environment)
+        let process = try Self.spawn(daemon, credential: Self.password)
         defer { process.signal(SIGKILL) }
         let publisher = try Self.publisher(broker)
         defer { publisher.disconnect() }
@@ -77,14 +70,7 @@ struct AuthTests {
     @Test func aLoneNewlineCredentialMeansNoPassword() async throws {
         let broker = try MosquittoBroker.start()
         let daemon = try DaemonProcess(broker: broker)
-        let credentials = daemon.directory.appendingPathComponent("credentials")
-        try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
-        try "\n".write(toFile: credentials.appendingPathComponent("mqtt-password").path, atomically: true,
-                       encoding: .utf8)
-        var environment = ProcessInfo.processInfo.environment
-        environment["CREDENTIALS_DIRECTORY"] = credentials.path
-        let process = try ChildProcess.spawn(DaemonProcess.executable, arguments: ["run", "--config", daemon.configPath],
-                                             outputPath: daemon.logPath, environment: environment)
+        let process = try Self.spawn(daemon, credential: "\n")
         defer { process.signal(SIGKILL) }
         let publisher = try Harness.publisher(broker)
         defer { publisher.disconnect() }
@@ -117,5 +103,17 @@ struct AuthTests {
         let yaml = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
         try yaml.replacingOccurrences(of: "mqtt:\n", with: "mqtt:\n  \(lines)\n")
             .write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Starts the daemon as systemd would with `LoadCredential=mqtt-password`: the file in `$CREDENTIALS_DIRECTORY`.
+    static func spawn(_ daemon: DaemonProcess, credential: String) throws -> ChildProcess {
+        let credentials = daemon.directory.appendingPathComponent("credentials")
+        try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
+        try credential.write(toFile: credentials.appendingPathComponent("mqtt-password").path, atomically: true,
+                             encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["CREDENTIALS_DIRECTORY"] = credentials.path
+        return try ChildProcess.spawn(DaemonProcess.executable, arguments: ["run", "--config", daemon.configPath],
+                                      outputPath: daemon.logPath, environment: environment)
     }
 }

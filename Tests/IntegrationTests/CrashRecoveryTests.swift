@@ -82,13 +82,8 @@ struct CrashRecoveryTests {
     /// idle). A third SIGKILL and a restart: the restored twins (snapshot plus the readings after it) take one more
     /// reading each and their snapshots still equal the history.
     @Test(.timeLimit(.minutes(5))) func storedTwinsEqualTheirHistoryAfterKillsAndIdle() async throws {
-        let broker = try MosquittoBroker.start(persistence: true)
-        let daemon = try DaemonProcess(broker: broker, clientID: "twind-history-test", mergeThreshold: 1_000)
-        try daemon.start()
-        defer { daemon.kill() }
-        let publisher = try Harness.publisher(broker)
-        defer { publisher.disconnect() }
-        try await Harness.waitUntilIngesting(daemon, publisher)
+        let (broker, daemon, publisher, _) = try await Harness.startDaemon(persistence: true, clientID: "twind-history-test", mergeThreshold: 1_000)
+        defer { daemon.kill(); publisher.disconnect(); broker.stop() }
 
         var model = FleetModel(assets: 500, format: .json, seed: 11)
         let base = Harness.now() - 3_600_000

@@ -49,6 +49,26 @@ enum Harness {
         return sent
     }
 
+    /// The fixture of most integration tests: a private broker, a daemon with the given config ingesting from it
+    /// (checked with a probe reading), and a publisher. The caller kills the daemon and disconnects the publisher in
+    /// a `defer`; a test that checks a clean stop calls `daemon.stop()` itself.
+    static func startDaemon(persistence: Bool = false, clientID: String? = nil, extraYAML: String = "",
+                            topics: String? = nil, mergeThreshold: Int? = nil) async throws
+        -> (broker: MosquittoBroker, daemon: DaemonProcess, publisher: MQTTPublisher, probes: Int) {
+        let broker = try MosquittoBroker.start(persistence: persistence)
+        let daemon = try DaemonProcess(broker: broker, clientID: clientID ?? "twind-test-\(UInt32.random(in: 0...UInt32.max))",
+                                       extraYAML: extraYAML, topics: topics, mergeThreshold: mergeThreshold)
+        try daemon.start()
+        do {
+            let publisher = try publisher(broker)
+            let probes = try await waitUntilIngesting(daemon, publisher)
+            return (broker, daemon, publisher, probes)
+        } catch {
+            daemon.kill()
+            throw error
+        }
+    }
+
     /// Stored readings other than the probes of `waitUntilIngesting`.
     static func readingsExcludingProbes(_ daemon: DaemonProcess) -> Int {
         guard let counts = counts(daemon), let reader = try? TwinStoreReader(path: daemon.databasePath) else { return 0 }

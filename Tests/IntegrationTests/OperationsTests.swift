@@ -5,13 +5,8 @@ import TestSupport
 @Suite(.serialized)
 struct OperationsTests {
     @Test func sighupRereadsTheConfigAndKeepsRunning() async throws {
-        let broker = try MosquittoBroker.start()
-        let daemon = try DaemonProcess(broker: broker)
-        try daemon.start()
-        defer { daemon.kill() }
-        let publisher = try Harness.publisher(broker)
-        defer { publisher.disconnect() }
-        try await Harness.waitUntilIngesting(daemon, publisher)
+        let (broker, daemon, publisher, _) = try await Harness.startDaemon()
+        defer { daemon.kill(); publisher.disconnect(); broker.stop() }
 
         daemon.signal(SIGHUP)
         try await waitUntil(timeout: .seconds(10)) { daemon.log.contains("SIGHUP: config re-read and valid") }

@@ -19,13 +19,8 @@ struct PayloadFormatTests {
         """
 
     @Test func everyFormatReachesTheTwinAndHistory() async throws {
-        let broker = try MosquittoBroker.start()
-        let daemon = try DaemonProcess(broker: broker, topics: Self.topics)
-        try daemon.start()
-        defer { daemon.kill() }
-        let publisher = try Harness.publisher(broker)
-        defer { publisher.disconnect() }
-        try await Harness.waitUntilIngesting(daemon, publisher)
+        let (broker, daemon, publisher, _) = try await Harness.startDaemon(topics: Self.topics)
+        defer { daemon.kill(); publisher.disconnect(); broker.stop() }
 
         let t = Harness.now() - 60_000
         try publisher.publish(topic: "twin/pump-1/telemetry", payload: Array(
@@ -72,13 +67,8 @@ struct PayloadFormatTests {
     }
 
     @Test func badInputIsQuarantinedAndSentEqualsStoredPlusQuarantined() async throws {
-        let broker = try MosquittoBroker.start()
-        let daemon = try DaemonProcess(broker: broker, extraYAML: "")
-        try daemon.start()
-        defer { daemon.kill() }
-        let publisher = try Harness.publisher(broker)
-        defer { publisher.disconnect() }
-        let probes = try await Harness.waitUntilIngesting(daemon, publisher)
+        let (broker, daemon, publisher, probes) = try await Harness.startDaemon(extraYAML: "")
+        defer { daemon.kill(); publisher.disconnect(); broker.stop() }
 
         let now = Harness.now()
         let bad: [(String, [UInt8], String)] = [
