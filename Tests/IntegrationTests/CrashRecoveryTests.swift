@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Synchronization
 import Testing
 import TestSupport
@@ -100,18 +103,7 @@ struct CrashRecoveryTests {
         }
         try await waitUntil(timeout: .seconds(120)) { Harness.readingsExcludingProbes(daemon) >= total * 4 }
 
-        func compare() throws -> (twins: [String], history: [String]) {
-            (try Self.sql(daemon, """
-                SELECT s.asset, j.key, json_extract(j.value, '$.count'), json_extract(j.value, '$.min'),
-                       json_extract(j.value, '$.max')
-                  FROM twin_snapshots s, json_each(json_extract(s.state, '$.twin.metrics')) j
-                 WHERE s.asset LIKE 'pump-%' ORDER BY 1, 2
-                """),
-             try Self.sql(daemon, """
-                SELECT asset, metric, COUNT(*), MIN(value), MAX(value) FROM readings
-                 WHERE asset LIKE 'pump-%' GROUP BY asset, metric ORDER BY 1, 2
-                """))
-        }
+        func compare() throws -> (twins: [String], history: [String]) { try Self.twinsAndHistory(daemon) }
         try? await waitUntil(timeout: .seconds(30)) { let c = try compare(); return c.twins == c.history }
         var (twins, history) = try compare()
         #expect(history.count == 500 * 4)
@@ -130,6 +122,78 @@ struct CrashRecoveryTests {
         (twins, history) = try compare()
         #expect(twins == history, "first difference: \(Self.firstDifference(twins, history))")
         #expect(try await daemon.stop() == 0)
+    }
+
+    /// Count, min and max of every pump series, as the stored twins have them and as SQL over the readings does.
+    static func twinsAndHistory(_ daemon: DaemonProcess) throws -> (twins: [String], history: [String]) {
+        (try sql(daemon, """
+            SELECT s.asset, j.key, json_extract(j.value, '$.count'), json_extract(j.value, '$.min'),
+                   json_extract(j.value, '$.max')
+              FROM twin_snapshots s, json_each(json_extract(s.state, '$.twin.metrics')) j
+             WHERE s.asset LIKE 'pump-%' ORDER BY 1, 2
+            """),
+         try sql(daemon, """
+            SELECT asset, metric, COUNT(*), MIN(value), MAX(value) FROM readings
+             WHERE asset LIKE 'pump-%' GROUP BY asset, metric ORDER BY 1, 2
+            """))
+    }
+
+    /// The same after a disk-full episode: the database on a 2 MB tmpfs that a burst fills (commits fail, nothing
+    /// is acknowledged), then grown to 256 MB: the broker redelivers, every reading is stored once, and every stored
+    /// twin equals its history, so no failed commit left a trace in the twins.
+    @Test(.timeLimit(.minutes(5)), .enabled(if: getuid() == 0, "mounts a tmpfs: needs root (CI runs as root)"))
+    func storedTwinsEqualTheirHistoryAfterADiskFullEpisode() async throws {
+        let volume = FileManager.default.temporaryDirectory.appendingPathComponent("twind-full-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: volume, withIntermediateDirectories: true)
+        #expect(try Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", volume.path]) == 0)
+        defer { _ = try? Self.run("/bin/umount", ["-l", volume.path]) }
+        let port = freeLoopbackPort()
+        let broker = try MosquittoBroker.start(persistence: true)
+        let daemon = try DaemonProcess(broker: broker, clientID: "twind-disk-full-test",
+                                       extraYAML: "http:\n  listen: \"127.0.0.1:\(port)\"\n", databaseDirectory: volume)
+        try daemon.start()
+        defer { daemon.kill() }
+        let publisher = try Harness.publisher(broker)
+        defer { publisher.disconnect() }
+        try await Harness.waitUntilIngesting(daemon, publisher)
+
+        var model = FleetModel(assets: 500, format: .json, seed: 13)
+        let base = Harness.now() - 3_600_000
+        let total = 20_000
+        for i in 0..<total {
+            let message = model.nextMessages(now: base + Int64(i))[0]
+            try publisher.publish(topic: message.topic, payload: message.payload)
+        }
+        try publisher.waitForAllAcks(timeout: .seconds(60))
+        func commitFailures() async -> Int {
+            guard let url = URL(string: "http://127.0.0.1:\(port)/healthz"),
+                  let (data, _) = try? await URLSession.shared.data(from: url),
+                  let health = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return 0 }
+            return health["commitFailures"] as? Int ?? 0
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while await commitFailures() == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(await commitFailures() > 0, "the disk never filled")
+        #expect(Harness.readingsExcludingProbes(daemon) < total * 4)
+
+        #expect(try Self.run("/bin/mount", ["-o", "remount,size=256m", volume.path]) == 0)
+        try await waitUntil(timeout: .seconds(120)) { Harness.readingsExcludingProbes(daemon) >= total * 4 }
+        #expect(Harness.readingsExcludingProbes(daemon) == total * 4)
+        try? await waitUntil(timeout: .seconds(30)) { let c = try Self.twinsAndHistory(daemon); return c.twins == c.history }
+        let (twins, history) = try Self.twinsAndHistory(daemon)
+        #expect(history.count == 500 * 4)
+        #expect(twins == history, "first difference: \(Self.firstDifference(twins, history))")
+        #expect(daemon.isRunning)
+        #expect(try await daemon.stop() == 0)
+    }
+
+    static func run(_ tool: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 
     /// Rows of a query on the daemon's database, through the sqlite3 tool (read-only, beside the running daemon).

@@ -19,11 +19,12 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     init(broker: MosquittoBroker, clientID: String = "twind-test-\(UInt32.random(in: 0...UInt32.max))",
-         extraYAML: String = "", topics: String? = nil, mergeThreshold: Int? = nil) throws {
+         extraYAML: String = "", topics: String? = nil, mergeThreshold: Int? = nil,
+         databaseDirectory: URL? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("twind-it-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         configPath = directory.appendingPathComponent("twind.yaml").path
-        databasePath = directory.appendingPathComponent("twind.sqlite").path
+        databasePath = (databaseDirectory ?? directory).appendingPathComponent("twind.sqlite").path
         logPath = directory.appendingPathComponent("twind.log").path
         var yaml = """
             mqtt:
