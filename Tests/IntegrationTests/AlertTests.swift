@@ -9,7 +9,7 @@ import TwinStore
 
 /// Rules and alerts end to end: readings through a real broker raise and clear alerts, which are stored,
 /// published on MQTT, and can be acknowledged over MQTT.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct AlertTests {
     /// The shipped rules, with the stale rule at seconds so a test sees it.
     static func shippedConfigWithFastStale() throws -> String {

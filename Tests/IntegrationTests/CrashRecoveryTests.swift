@@ -9,7 +9,7 @@ import TwinDaemon
 import TwinStore
 
 /// Regression tests for "nothing lost": ack after commit, persistent sessions, idempotent inserts.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct CrashRecoveryTests {
     /// Publishes 20,000 QoS 1 messages to the daemon's persistent session, kills the daemon with SIGKILL at three
     /// random moments while it ingests, restarts it each time, and checks every reading is stored exactly once.

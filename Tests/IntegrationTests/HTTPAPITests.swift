@@ -5,7 +5,7 @@ import TestSupport
 import FoundationNetworking
 #endif
 
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct HTTPAPITests {
     struct Reply {
         let status: Int

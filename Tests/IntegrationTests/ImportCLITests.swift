@@ -4,6 +4,7 @@ import TwinCore
 import TwinStore
 
 /// `twind import` end to end: the executable imports a file into a fresh database, twice.
+@Suite(.timeLimit(.minutes(5)))
 struct ImportCLITests {
     @Test func importingTwiceAddsNothingAndQuarantinesTheBadRowOnce() async throws {
         let directory = try RetentionAndQueryCLITests.temporaryDirectory()

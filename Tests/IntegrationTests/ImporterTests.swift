@@ -5,6 +5,7 @@ import TwinDaemon
 import TwinStore
 
 /// The ``Importer`` on a real store, for the cases the CLI test does not reach.
+@Suite(.timeLimit(.minutes(5)))
 struct ImporterTests {
     static func run(_ text: String, _ options: ImportOptions, database: String) throws -> ImportSummary {
         let file = database + "-\(UUID().uuidString).in"

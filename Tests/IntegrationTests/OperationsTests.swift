@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct OperationsTests {
     @Test func sighupRereadsTheConfigAndKeepsRunning() async throws {
         let (broker, daemon, publisher, _) = try await Harness.startDaemon()

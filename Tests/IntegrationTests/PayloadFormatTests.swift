@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 import TwinStore
 
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct PayloadFormatTests {
     static let topics = """
         topics:

@@ -7,7 +7,7 @@ import TwinStore
 
 /// Remaining useful life end to end: history with recorded failures in a database, `twind model fit` and
 /// `twind model explain` as a user runs them, then a `rul` rule in `twind run` predicting live through a real broker.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct RemainingLifeTests {
     /// A synthetic life of `length` one-second samples ending at `end` (Unix ms): `vib` rises and `temp` falls ever
     /// faster as the end approaches.

@@ -9,6 +9,7 @@ import TwinStore
 
 /// `retention:` in the config, the retention service, and the query and db commands of the `twind` executable on
 /// a database written through `TwinStore` (no broker needed).
+@Suite(.timeLimit(.minutes(5)))
 struct RetentionAndQueryCLITests {
     static let hour: Int64 = 3_600_000
 

@@ -29,7 +29,11 @@ struct DatabaseCheckBackupTests {
         defer { stop.store(true, ordering: .relaxed) }
         let reader = try TwinStoreReader(path: directory.databasePath)
         // Let the writer get going.
-        while try reader.counts().readings < 10_000 { try await Task.sleep(for: .milliseconds(5)) }
+        let started = ContinuousClock.now + .seconds(60)
+        while try reader.counts().readings < 10_000, ContinuousClock.now < started {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(try reader.counts().readings >= 10_000, "the writer did not reach 10,000 readings within 60 s")
 
         let report = try reader.check()
         #expect(report.isIntact)

@@ -129,9 +129,14 @@ struct MergeWorkerTests {
                 try store.commit(IngestBatch(readings: readings))
                 model.add(readings)
             }
-            while merges.load(ordering: .relaxed) < 3, failure.withLock({ $0 }) == nil { usleep(1_000) }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while merges.load(ordering: .relaxed) < 3, failure.withLock({ $0 }) == nil, ContinuousClock.now < deadline {
+                usleep(1_000)
+            }
+            #expect(merges.load(ordering: .relaxed) >= 3, "fewer than 3 merges within 60 s")
             done.store(true, ordering: .relaxed)
-            while !thread.isFinished { usleep(1_000) }
+            while !thread.isFinished, ContinuousClock.now < deadline + .seconds(30) { usleep(1_000) }
+            #expect(thread.isFinished, "the merge thread did not finish")
             #expect(failure.withLock { $0 } == nil)
             // One merge takes at most four thresholds' worth; on a loaded machine the thread may have left more.
             while try worker.merge().rowsMoved > 0 {}
