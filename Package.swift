@@ -69,6 +69,9 @@ let package = Package(
         .testTarget(name: "TwinMQTTTests", dependencies: ["TwinMQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TwinDaemonTests", dependencies: ["TwinDaemon", "TwinCore"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TwinDaemon", "TwinStore", "TwinCore", "TestSupport"]),
+        // The executable and the import pipeline on real files, without a broker.
+        .testTarget(name: "CLITests", dependencies: ["TwinDaemon", "TwinStore", "TwinCore", "TestSupport",
+                                                     .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -10,13 +10,7 @@ final class DaemonProcess: @unchecked Sendable {
     private var process: ChildProcess?
 
     /// The `twind` executable built beside the test bundle (scripts/test builds both).
-    static var executable: String {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var candidates = [bundleDirectory.appendingPathComponent("twind").path]
-        // The test bundle may sit deeper (e.g. .../debug/twindPackageTests.xctest/...).
-        candidates.append(bundleDirectory.deletingLastPathComponent().appendingPathComponent("twind").path)
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
-    }
+    static var executable: String { Twind.executable }
 
     init(broker: MosquittoBroker, clientID: String = "twind-test-\(UInt32.random(in: 0...UInt32.max))",
          extraYAML: String = "", topics: String? = nil, mergeThreshold: Int? = nil,

@@ -26,7 +26,7 @@ struct RemainingLifeTests {
     }
 
     @Test func fitFromRecordedFailuresThenPredictLive() async throws {
-        let directory = try RetentionAndQueryCLITests.temporaryDirectory()
+        let directory = try Twind.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let history = "\(directory)/history.sqlite"
         let now = Harness.now()
@@ -44,7 +44,7 @@ struct RemainingLifeTests {
             try store.close()
         }
         let modelPath = "\(directory)/pump.json"
-        let fit = try await RetentionAndQueryCLITests.twind([
+        let fit = try await Twind.run([
             "model", "fit", "--db", history, "--assets", "pump-*", "--metrics", "vib,temp", "--window", "8",
             "--cap", "40s", "--trees", "60", "--folds", "3", "--out", modelPath,
         ])
@@ -56,12 +56,12 @@ struct RemainingLifeTests {
         #expect(model.training.lives == 10 && model.cap == 40 && model.features.metrics == ["vib", "temp"])
         #expect((model.training.cvRMSE ?? .infinity) < 10, "cv RMSE \(model.training.cvRMSE) on a clean synthetic set")
 
-        let explain = try await RetentionAndQueryCLITests.twind(["model", "explain", modelPath])
+        let explain = try await Twind.run(["model", "explain", modelPath])
         #expect(explain.status == 0)
         #expect(explain.output.contains("Reads 2 metrics: vib, temp."))
         #expect(explain.output.contains("What it looks at most:"))
 
-        let noFailures = try await RetentionAndQueryCLITests.twind([
+        let noFailures = try await Twind.run([
             "model", "fit", "--db", history, "--assets", "pump-9x", "--metrics", "vib,temp", "--out", "\(directory)/x",
         ])
         #expect(noFailures.status != 0)

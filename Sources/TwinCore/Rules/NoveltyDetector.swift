@@ -136,3 +136,80 @@ public struct NoveltyDetector: Sendable, Equatable, Codable {
         lastMagnitude = magnitude
     }
 }
+
+extension NoveltyDetector.Bins {
+    private enum CodingKeys: String, CodingKey { case low, high, width, visited, visitedCount }
+
+    /// The visited set as 256 bytes of base64 text (a JSON array of 32 64-bit numbers would be 2-3 times larger in
+    /// every snapshot).
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(low, forKey: .low)
+        try container.encode(high, forKey: .high)
+        try container.encode(width, forKey: .width)
+        try container.encode(visitedCount, forKey: .visitedCount)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(visited.count * 8)
+        for word in visited { for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) } }
+        try container.encode(Base64.encode(bytes), forKey: .visited)
+    }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        low = try container.decode(Double.self, forKey: .low)
+        high = try container.decode(Double.self, forKey: .high)
+        width = try container.decode(Double.self, forKey: .width)
+        visitedCount = try container.decode(Int.self, forKey: .visitedCount)
+        let text = try container.decode(String.self, forKey: .visited)
+        guard let bytes = Base64.decode(text), bytes.count == visited.count * 8 else {
+            throw DecodingError.dataCorruptedError(forKey: .visited, in: container,
+                                                   debugDescription: "expected \(visited.count * 8) bytes of base64")
+        }
+        for i in visited.indices {
+            var word: UInt64 = 0
+            for b in 0..<8 { word |= UInt64(bytes[i * 8 + b]) << UInt64(b * 8) }
+            visited[i] = word
+        }
+    }
+}
+
+/// Standard base64 (RFC 4648, with padding), for compact bytes in JSON without Foundation.
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i < bytes.count {
+            let n = min(3, bytes.count - i)
+            let chunk = (UInt32(bytes[i]) << 16) | (n > 1 ? UInt32(bytes[i + 1]) << 8 : 0) | (n > 2 ? UInt32(bytes[i + 2]) : 0)
+            for k in 0..<4 {
+                out.append(k <= n ? alphabet[Int((chunk >> UInt32(18 - 6 * k)) & 63)] : UInt8(ascii: "="))
+            }
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [UInt8]? {
+        var values: [UInt8] = []
+        for c in text.utf8 where c != UInt8(ascii: "=") {
+            guard let v = alphabet.firstIndex(of: c) else { return nil }
+            values.append(UInt8(v))
+        }
+        var out: [UInt8] = []
+        var i = 0
+        while i + 1 < values.count {
+            let n = min(4, values.count - i)
+            var chunk: UInt32 = 0
+            for k in 0..<4 { chunk |= UInt32(k < n ? values[i + k] : 0) << UInt32(18 - 6 * k) }
+            out.append(UInt8(truncatingIfNeeded: chunk >> 16))
+            if n > 2 { out.append(UInt8(truncatingIfNeeded: chunk >> 8)) }
+            if n > 3 { out.append(UInt8(truncatingIfNeeded: chunk)) }
+            i += 4
+        }
+        return out
+    }
+}

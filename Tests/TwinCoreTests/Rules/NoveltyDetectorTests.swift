@@ -133,3 +133,18 @@ struct NoveltyDetectorTests {
         #expect(a == b)
     }
 }
+
+struct Base64Tests {
+    @Test func roundTripsEveryLengthAndMatchesRFC4648() {
+        #expect(Base64.encode(Array("foobar".utf8)) == "Zm9vYmFy")
+        #expect(Base64.encode(Array("fooba".utf8)) == "Zm9vYmE=")
+        #expect(Base64.encode(Array("foob".utf8)) == "Zm9vYg==")
+        #expect(Base64.encode([]) == "")
+        var rng = SplitMix64(seed: 4)
+        for n in 0..<300 {
+            let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            #expect(Base64.decode(Base64.encode(bytes)) == bytes, "\(n) bytes")
+        }
+        #expect(Base64.decode("Zm9v!") == nil)
+    }
+}

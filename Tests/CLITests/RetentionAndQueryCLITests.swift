@@ -48,7 +48,7 @@ struct RetentionAndQueryCLITests {
     }
 
     @Test func retentionServicePrunesInTheBackgroundAndStopsWhenCancelled() async throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try Twind.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try TwinStore(path: directory + "/twind.sqlite")
         defer { try? store.close() }
@@ -71,7 +71,7 @@ struct RetentionAndQueryCLITests {
     }
 
     @Test func queryAndDatabaseCommands() async throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try Twind.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/twind.sqlite"
         let start: Int64 = 1_800_000_000_000 - 1_800_000_000_000 % Self.hour
@@ -91,59 +91,45 @@ struct RetentionAndQueryCLITests {
         try store.close()
 
         let history = ["query", "history", "--db", path, "--asset", "pump-1", "--metric", "temp", "--format", "csv"]
-        let minutes = try await Self.twind(history + ["--step", "1m"])
+        let minutes = try await Twind.run(history + ["--step", "1m"])
         #expect(minutes.status == 0)
         let lines = minutes.output.split(separator: "\n")
         #expect(lines.first == "time,ts,count,avg,min,max,first,last")
         #expect(lines.count == 181)
         #expect(lines.dropFirst().allSatisfy { $0.hasSuffix(",60,29.5,0,59,0,59") })
-        let auto = try await Self.twind(history + ["--step", "auto", "--from", "\(start)", "--to", "\(start + 1_000_000)"])
+        let auto = try await Twind.run(history + ["--step", "auto", "--from", "\(start)", "--to", "\(start + 1_000_000)"])
         #expect(auto.output.split(separator: "\n").count == 1_002)   // 1,001 raw readings
-        let hours = try await Self.twind(history + ["--step", "auto", "--format", "jsonl"])
+        let hours = try await Twind.run(history + ["--step", "auto", "--format", "jsonl"])
         #expect(hours.output.split(separator: "\n").count == 180)    // 3 hours of seconds: minutes
-        let bad = try await Self.twind(history + ["--step", "5m"])
+        let bad = try await Twind.run(history + ["--step", "5m"])
         #expect(bad.status != 0)
 
         // The fast time column is the text Foundation's formatter writes.
-        let times = try await Self.twind(["query", "history", "--db", path, "--asset", "clock", "--metric", "t",
+        let times = try await Twind.run(["query", "history", "--db", path, "--asset", "clock", "--metric", "t",
                                           "--format", "csv"])
         let rows = times.output.split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
         #expect(rows.count == 500)
         #expect(rows.allSatisfy { $0.count == 3 && String($0[0]) == RFC3339.formatted(Int64($0[1]) ?? 0) })
 
-        let assets = try await Self.twind(["query", "assets", "--db", path, "--format", "jsonl"])
+        let assets = try await Twind.run(["query", "assets", "--db", path, "--format", "jsonl"])
         #expect(assets.output.contains(#""asset":"pump-1","status":"online""#))
         #expect(assets.output.contains(#""asset":"clock","status":"unknown""#))
         #expect(assets.output.contains(#""metrics":1,"active_alerts":0"#))
-        let twin = try await Self.twind(["query", "twin", "pump-1", "--db", path])
+        let twin = try await Twind.run(["query", "twin", "pump-1", "--db", path])
         let document = try JSONSerialization.jsonObject(with: Data(twin.output.utf8)) as? [String: Any]
         #expect(document?["status"] as? String == "online")
         #expect(((document?["latest"] as? [String: Any])?["temp"] as? [String: Any])?["value"] as? Double == 59)
         #expect((document?["twin"] as? [String: Any])?["version"] as? Int == 3)
-        #expect(try await Self.twind(["query", "twin", "nobody", "--db", path]).status != 0)
+        #expect(try await Twind.run(["query", "twin", "nobody", "--db", path]).status != 0)
 
-        let check = try await Self.twind(["db", "check", "--db", path])
+        let check = try await Twind.run(["db", "check", "--db", path])
         #expect(check.status == 0)
         #expect(check.output.contains("integrity:    ok"))
         #expect(check.output.contains("readings_main"))
-        let backup = try await Self.twind(["db", "backup", "--db", path, directory + "/copy.sqlite"])
+        let backup = try await Twind.run(["db", "backup", "--db", path, directory + "/copy.sqlite"])
         #expect(backup.status == 0)
         #expect(try TwinStoreReader(path: directory + "/copy.sqlite").counts().readings == 11_300)
     }
 
     /// Runs the `twind` executable to its end; returns its wait status's exit code and its output.
-    static func twind(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let log = try temporaryDirectory() + "/out"
-        let process = try ChildProcess.spawn(DaemonProcess.executable, arguments: arguments, outputPath: log)
-        try await waitUntil(timeout: .seconds(60)) { !process.isRunning }
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: log).deletingLastPathComponent().path)
-        return (((process.exitStatus ?? -1) >> 8) & 0xFF, output)
-    }
-
-    static func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("twind-q-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
 }

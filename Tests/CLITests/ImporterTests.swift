@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import TwinCore
 import TwinDaemon
 import TwinStore
@@ -19,7 +20,7 @@ struct ImporterTests {
     }
 
     @Test func aStrayQuoteSwallowsAtMostAHundredLinesAndABOMIsSkipped() throws {
-        let directory = try RetentionAndQueryCLITests.temporaryDirectory()
+        let directory = try Twind.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var text = "\u{FEFF}asset,ts,temp\np1,1764064800,\"1\n"
         for second in 1...150 { text += "p1,\(1_764_064_800 + second),\(second)\n" }
@@ -35,7 +36,7 @@ struct ImporterTests {
     }
 
     @Test func jsonlWithAFixedAssetAndMetricFilter() throws {
-        let directory = try RetentionAndQueryCLITests.temporaryDirectory()
+        let directory = try Twind.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var options = ImportOptions()
         options.format = .jsonl
