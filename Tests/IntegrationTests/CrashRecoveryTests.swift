@@ -6,6 +6,7 @@ import Synchronization
 import Testing
 import TestSupport
 import TwinDaemon
+import TwinMQTT
 import TwinStore
 
 /// Regression tests for "nothing lost": ack after commit, persistent sessions, idempotent inserts.
@@ -91,11 +92,7 @@ struct CrashRecoveryTests {
         var model = FleetModel(assets: 500, format: .json, seed: 11)
         let base = Harness.now() - 3_600_000
         let total = 10_000
-        for i in 0..<total {
-            let message = model.nextMessages(now: base + Int64(i))[0]
-            try publisher.publish(topic: message.topic, payload: message.payload)
-        }
-        try publisher.waitForAllAcks(timeout: .seconds(60))
+        try Self.publish(&model, publisher, count: total, from: base)
         for point in [total, total * 2] {
             try await waitUntil(timeout: .seconds(60)) { Harness.readingsExcludingProbes(daemon) >= point }
             try await daemon.kill9()
@@ -112,11 +109,7 @@ struct CrashRecoveryTests {
         try await daemon.kill9()
         try daemon.start()
         try await Harness.waitUntilIngesting(daemon, publisher)
-        for i in 0..<500 {
-            let message = model.nextMessages(now: base + Int64(total + i))[0]
-            try publisher.publish(topic: message.topic, payload: message.payload)
-        }
-        try publisher.waitForAllAcks(timeout: .seconds(30))
+        try Self.publish(&model, publisher, count: 500, from: base + Int64(total))
         try await waitUntil(timeout: .seconds(60)) { Harness.readingsExcludingProbes(daemon) >= (total + 500) * 4 }
         try? await waitUntil(timeout: .seconds(30)) { let c = try compare(); return c.twins == c.history }
         (twins, history) = try compare()
@@ -158,13 +151,8 @@ struct CrashRecoveryTests {
         try await Harness.waitUntilIngesting(daemon, publisher)
 
         var model = FleetModel(assets: 500, format: .json, seed: 13)
-        let base = Harness.now() - 3_600_000
         let total = 20_000
-        for i in 0..<total {
-            let message = model.nextMessages(now: base + Int64(i))[0]
-            try publisher.publish(topic: message.topic, payload: message.payload)
-        }
-        try publisher.waitForAllAcks(timeout: .seconds(60))
+        try Self.publish(&model, publisher, count: total, from: Harness.now() - 3_600_000)
         func commitFailures() async -> Int {
             guard let url = URL(string: "http://127.0.0.1:\(port)/healthz"),
                   let (data, _) = try? await URLSession.shared.data(from: url),
@@ -185,6 +173,15 @@ struct CrashRecoveryTests {
         #expect(twins == history, "first difference: \(Self.firstDifference(twins, history))")
         #expect(daemon.isRunning)
         #expect(try await daemon.stop() == 0)
+    }
+
+    /// `count` messages of the fleet, one millisecond apart from `start`, each acknowledged by the broker.
+    static func publish(_ model: inout FleetModel, _ publisher: MQTTPublisher, count: Int, from start: Int64) throws {
+        for i in 0..<count {
+            let message = model.nextMessages(now: start + Int64(i))[0]
+            try publisher.publish(topic: message.topic, payload: message.payload)
+        }
+        try publisher.waitForAllAcks(timeout: .seconds(60))
     }
 
     static func run(_ tool: String, _ arguments: [String]) throws -> Int32 {
