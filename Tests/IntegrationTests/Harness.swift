@@ -53,11 +53,13 @@ enum Harness {
     /// (checked with a probe reading), and a publisher. The caller kills the daemon and disconnects the publisher in
     /// a `defer`; a test that checks a clean stop calls `daemon.stop()` itself.
     static func startDaemon(persistence: Bool = false, clientID: String? = nil, extraYAML: String = "",
-                            topics: String? = nil, mergeThreshold: Int? = nil) async throws
+                            topics: String? = nil, mergeThreshold: Int? = nil,
+                            databaseDirectory: URL? = nil) async throws
         -> (broker: MosquittoBroker, daemon: DaemonProcess, publisher: MQTTPublisher, probes: Int) {
         let broker = try MosquittoBroker.start(persistence: persistence)
         let daemon = try DaemonProcess(broker: broker, clientID: clientID ?? "twind-test-\(UInt32.random(in: 0...UInt32.max))",
-                                       extraYAML: extraYAML, topics: topics, mergeThreshold: mergeThreshold)
+                                       extraYAML: extraYAML, topics: topics, mergeThreshold: mergeThreshold,
+                                       databaseDirectory: databaseDirectory)
         try daemon.start()
         do {
             let publisher = try publisher(broker)

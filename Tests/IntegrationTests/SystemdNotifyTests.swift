@@ -70,7 +70,7 @@ struct SystemdNotifyTests {
         // the SIGTERM lands mid-ingest and the rest waits in the broker for the restart.
         let total = 20_000
         let base = Harness.now() - 60_000
-        let burst = Task.detached {
+        let burst = Task { try await onThread {
             let burstPublisher = try Harness.publisher(broker)
             defer { burstPublisher.disconnect() }
             for i in 0..<total {
@@ -79,7 +79,7 @@ struct SystemdNotifyTests {
                                            payload: Array("{\"ts\":\(base + Int64(i)),\"n\":\(i)}".utf8))
             }
             try burstPublisher.waitForAllAcks(timeout: .seconds(60))
-        }
+        } }
         try await waitUntil(timeout: .seconds(60)) { Harness.readingsExcludingProbes(daemon) > 0 }
         process.signal(SIGTERM)
         let stopping = try await waitFor("STOPPING=1", after: reloading)

@@ -71,3 +71,12 @@ private func loopbackAddress(port: Int) -> sockaddr_in {
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     return address
 }
+
+/// Runs blocking work (a publisher pacing itself with sleeps, a simulator) on a thread of its own: on the
+/// cooperative pool (2 threads on 2 cores) it would stall every other test's awaits for as long as it runs.
+public func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.start()
+    }
+}
