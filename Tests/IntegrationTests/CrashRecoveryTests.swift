@@ -195,15 +195,9 @@ struct CrashRecoveryTests {
 
     /// Rows of a query on the daemon's database, through the sqlite3 tool (read-only, beside the running daemon).
     static func sql(_ daemon: DaemonProcess, _ query: String) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = ["-readonly", daemon.databasePath, query]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        let result = try runTool("/usr/bin/sqlite3", ["-readonly", daemon.databasePath, query])
+        guard result.status == 0 else { throw TestFailure("sqlite3 failed: \(result.output)") }
+        return result.output.split(separator: "\n").map(String.init)
     }
 
     static func firstDifference(_ a: [String], _ b: [String]) -> String {

@@ -16,15 +16,24 @@ struct DatabaseCheckBackupTests {
         defer { try? store.close() }
         try store.commit(IngestBatch(readings: (0..<1_000).map { reading("a\($0 % 10)", "m", Int64($0), 1) }))
         let stop = Atomic<Bool>(false)
-        let writer = Task.detached {
-            var batch = 1
-            while !stop.load(ordering: .relaxed) {
-                let readings = (0..<1_000).map { reading("a\($0 % 10)", "m", Int64(batch * 1_000 + $0), Double(batch)) }
-                try store.commit(IngestBatch(readings: readings))
-                try store.mergeRecentIfNeeded()
-                batch += 1
+        // On a thread of its own: a loop that never awaits would hold one of the cooperative pool's two threads.
+        let writer = Task {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int, any Error>) in
+                Thread {
+                    continuation.resume(with: Result {
+                        var batch = 1
+                        while !stop.load(ordering: .relaxed) {
+                            let readings = (0..<1_000).map {
+                                reading("a\($0 % 10)", "m", Int64(batch * 1_000 + $0), Double(batch))
+                            }
+                            try store.commit(IngestBatch(readings: readings))
+                            try store.mergeRecentIfNeeded()
+                            batch += 1
+                        }
+                        return batch
+                    })
+                }.start()
             }
-            return batch
         }
         defer { stop.store(true, ordering: .relaxed) }
         let reader = try TwinStoreReader(path: directory.databasePath)
