@@ -213,6 +213,35 @@ struct IngestPipelineTests {
             #expect(pipeline.metrics.readingsCommitted.load(ordering: .relaxed) == 1)
             // Exactly as before the batch: p1 unchanged, p2 (new in the batch) gone.
             #expect(pipeline.allTwins() == before)
+            // A failure before the commit (the look-up of a late reading) takes back what came before it too.
+            #expect(throws: (any Error).self) {
+                try pipeline.process([message("twin/p3/telemetry", "{\"ts\":\(now),\"temp\":5}", at: now),
+                                      message("twin/p1/telemetry", "{\"ts\":\(now - 9_000),\"temp\":7}", at: now)])
+            }
+            #expect(pipeline.allTwins() == before)
+            #expect(pipeline.state.withLock { $0.model["p3"] } == nil)
+        }
+    }
+
+    /// A maintenance event changes rule state but not the twin's version: the twin is snapshotted again anyway, so
+    /// a restart without any later reading of the asset still knows its counter was reset.
+    @Test func maintenanceMakesTheTwinDueForASnapshot() throws {
+        try withStore { store, _ in
+            let rules = try RuleEngine(rules: [RuleSpec(name: "run", metric: "current",
+                                                        kind: .usage(Usage(.runTime(Threshold(.above, 1)), every: 1)))])
+            let pipeline = try makePipeline(store, rules: rules)
+            let now = unixMillis()
+            try pipeline.process([message("twin/p1/telemetry", "{\"ts\":\(now - 7_200_000),\"current\":5}", at: now),
+                                  message("twin/p1/telemetry", "{\"ts\":\(now - 3_600_000),\"current\":5}", at: now)])
+            try pipeline.snapshotDue(now: unixMillis())
+            func storedUsage() throws -> Double? {
+                let snapshot = try #require(try store.loadSnapshots().first { $0.asset == "p1" })
+                return SnapshotDocument.decode(snapshot.state)?.rules?.usage(of: "run")
+            }
+            #expect(try storedUsage() == 1)
+            try pipeline.process([message("twin/p1/maintenance", "{\"kind\":\"service\",\"counter\":\"run\"}", at: now)])
+            try pipeline.snapshotDue(now: unixMillis())
+            #expect(try storedUsage() == 0)
         }
     }
 }

@@ -202,7 +202,8 @@ struct RuleCheck: Sendable {
             let values = MessageTemplate.Values(limit: limit, z: s.variance > 0 ? shift / s.variance.squareRoot() : nil)
             if !s.active, signed > limit {
                 event = raise(&s, level, values, at: time)
-            } else if s.active, signed < limit / 2 {
+            } else if s.active, signed <= limit / 2 {
+                // `<=`: a baseline without spread (limit 0 with sigmas alone) clears once back at the baseline.
                 event = clear(&s, level, values)
             }
 

@@ -107,10 +107,10 @@ extension IngestPipeline {
 
     /// Writes the snapshots that are due, without waiting for a batch: run by the snapshot service, so a twin's
     /// stored snapshot is never much more than `snapshot_interval` behind it, idle or not. At most `limit` twins
-    /// per call (one short hold of the ingest lock); returns how many were written and whether a pass is still
-    /// under way.
+    /// per call (one short hold of the ingest lock: 64 twins with rule windows encode in about 20 ms); returns how
+    /// many were written and whether a pass is still under way.
     @discardableResult
-    public func snapshotDue(now: Int64, limit: Int = 256) throws -> (written: Int, pending: Bool) {
+    public func snapshotDue(now: Int64, limit: Int = 64) throws -> (written: Int, pending: Bool) {
         try state.withLock { state in
             var batch = IngestBatch()
             let taken = Self.dueSnapshots(&state, into: &batch, now: now, limit: limit)

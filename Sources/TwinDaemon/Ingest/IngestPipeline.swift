@@ -57,7 +57,7 @@ public final class IngestPipeline: Sendable {
 
     /// Every twin as of the last commit, sorted by asset.
     public func allTwins() -> [Twin] {
-        committed.withLock { $0.values.sorted { $0.asset < $1.asset } }
+        committed.withLock { Array($0.values) }.sorted { $0.asset < $1.asset }
     }
 
     /// Copies the twins of `assets` from the model into the committed view (called under the state lock, after a
@@ -89,46 +89,52 @@ public final class IngestPipeline: Sendable {
             var checkpoint = TwinModel.Checkpoint()
             var lateSeen = Set<LateKey>()
             batch.readings.reserveCapacity(messages.count * 4)
-            for message in messages {
-                if let control = ControlMessage.parse(topic: message.topic, payload: message.payload,
-                                                      receivedAt: message.receivedAt) {
-                    switch control {
-                    case .success(.maintenance(let event)):
-                        batch.maintenance.append(event)
-                        state.model.remember(event.asset, in: &checkpoint)
-                        batch.alerts += state.model.apply(event)
-                    case .success(.acknowledge(let id)):
-                        batch.acknowledgements.append((id, message.receivedAt))
-                    case .failure(let error):
-                        quarantine(message, .invalidPayload, error.detail, &batch, &state)
-                    }
-                    continue
-                }
-                let result = message.payload.withUnsafeBytes {
-                    decoder.decode(topic: message.topic, payload: $0, receivedAt: message.receivedAt)
-                }
-                switch result {
-                case .decoded(let readings, let properties):
-                    for property in properties {
-                        state.model.remember(property.asset, in: &checkpoint)
-                        state.model.apply(property)
-                    }
-                    batch.properties.append(contentsOf: properties)
-                    for reading in readings {
-                        // Older than its series' latest: a late reading, or one stored already (a redelivery after
-                        // a crash, or a resent message), which the twin must not count twice.
-                        if let latest = state.model[reading.asset]?.metrics[reading.metric]?.timestamp,
-                           reading.timestamp < latest,
-                           try isStored(reading, &lateSeen) {
-                            continue
+            // Anything thrown before the commit (a failed look-up of a late reading) takes the batch back too.
+            do {
+                for message in messages {
+                    if let control = ControlMessage.parse(topic: message.topic, payload: message.payload,
+                                                          receivedAt: message.receivedAt) {
+                        switch control {
+                        case .success(.maintenance(let event)):
+                            batch.maintenance.append(event)
+                            state.model.remember(event.asset, in: &checkpoint)
+                            batch.alerts += state.model.apply(event)
+                        case .success(.acknowledge(let id)):
+                            batch.acknowledgements.append((id, message.receivedAt))
+                        case .failure(let error):
+                            quarantine(message, .invalidPayload, error.detail, &batch, &state)
                         }
-                        state.model.remember(reading.asset, in: &checkpoint)
-                        state.model.apply(reading, transitions: &batch.alerts, derived: &batch.readings)
-                        batch.readings.append(reading)
+                        continue
                     }
-                case .quarantined(let reason, let detail):
-                    quarantine(message, reason, detail, &batch, &state)
+                    let result = message.payload.withUnsafeBytes {
+                        decoder.decode(topic: message.topic, payload: $0, receivedAt: message.receivedAt)
+                    }
+                    switch result {
+                    case .decoded(let readings, let properties):
+                        for property in properties {
+                            state.model.remember(property.asset, in: &checkpoint)
+                            state.model.apply(property)
+                        }
+                        batch.properties.append(contentsOf: properties)
+                        for reading in readings {
+                            // Older than its series' latest: a late reading, or one stored already (a redelivery after
+                            // a crash, or a resent message), which the twin must not count twice.
+                            if let latest = state.model[reading.asset]?.metrics[reading.metric]?.timestamp,
+                               reading.timestamp < latest,
+                               try isStored(reading, &lateSeen) {
+                                continue
+                            }
+                            state.model.remember(reading.asset, in: &checkpoint)
+                            state.model.apply(reading, transitions: &batch.alerts, derived: &batch.readings)
+                            batch.readings.append(reading)
+                        }
+                    case .quarantined(let reason, let detail):
+                        quarantine(message, reason, detail, &batch, &state)
+                    }
                 }
+            } catch {
+                state.model.rollback(to: checkpoint)
+                throw error
             }
             let now = unixMillis()
             let snapshotted = Self.dueSnapshots(&state, into: &batch, now: now,
@@ -144,6 +150,8 @@ public final class IngestPipeline: Sendable {
                 throw error
             }
             publish(checkpoint.assets, from: state.model)
+            // Maintenance changes rule state but not the twin's version: its twin is due for a snapshot all the same.
+            for event in batch.maintenance { state.snapshotVersions[event.asset] = nil }
             let end = monotonicNanos()
             let committedAt = unixMillis()
             metrics.didCommit(messages: messages.count, readings: batch.readings.count, at: committedAt,
