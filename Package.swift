@@ -67,7 +67,8 @@ let package = Package(
         .testTarget(name: "TwinCoreTests", dependencies: ["TwinCore"]),
         .testTarget(name: "TwinStoreTests", dependencies: ["TwinStore", "TwinCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TwinMQTTTests", dependencies: ["TwinMQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "TwinDaemonTests", dependencies: ["TwinDaemon", "TwinCore"]),
+        .testTarget(name: "TwinDaemonTests", dependencies: ["TwinDaemon", "TwinCore",
+                                                          .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle")]),
         .testTarget(name: "IntegrationTests", dependencies: ["TwinDaemon", "TwinStore", "TwinCore", "TestSupport"]),
         // The executable and the import pipeline on real files, without a broker.
         .testTarget(name: "CLITests", dependencies: ["TwinDaemon", "TwinStore", "TwinCore", "TestSupport",

@@ -33,6 +33,11 @@ public enum Daemon {
             "twins.from_snapshots": "\(restored.fromSnapshots)", "twins.replayed_readings": "\(restored.replayedReadings)",
             "rules.count": "\(config.rules.count)",
         ])
+        if restored.unreadableSnapshots > 0 {
+            let message = "snapshots unreadable (written by a newer twind, or damaged): their twins were rebuilt"
+                + " from their whole history"
+            logger.warning("\(message)", metadata: ["twins.unreadable_snapshots": "\(restored.unreadableSnapshots)"])
+        }
         let systemd = SystemdService(notifier: SystemdNotifier(logger: logger), broker: mqtt.url, metrics: metrics,
                                      pipeline: pipeline, intervalMillis: config.ingest.statusIntervalMillis,
                                      activeAlerts: { try? store.activeAlerts().count })

@@ -28,8 +28,8 @@ public struct StoredTwin: Sendable {
     /// The time and version of the snapshot; nil before the first snapshot.
     public var snapshotTimestamp: Int64?
     public var version: Int64?
-    /// The twin as the daemon saved it (the `twin` member of `twin_snapshots.state`), JSON text.
-    public var twinJSON: String?
+    /// The snapshot as the daemon saved it (`twin_snapshots.state`: its `SnapshotDocument`, encoded).
+    public var state: [UInt8]?
     public var latest: [Reading]
     public var properties: [PropertyUpdate]
     public var activeAlerts: [StoredAlert]

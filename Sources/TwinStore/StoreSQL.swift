@@ -35,8 +35,9 @@ enum StoreSQL {
         "INSERT INTO quarantine_entries (received_at, topic, reason, payload) VALUES (?, ?, ?, ?)"
     static let pruneQuarantine = "DELETE FROM quarantine_entries WHERE id <= ?"
     static let upsertSnapshot = """
-        INSERT INTO twin_snapshots (asset, ts, version, state) VALUES (?, ?, ?, CAST(? AS TEXT))
-        ON CONFLICT (asset) DO UPDATE SET ts = excluded.ts, version = excluded.version, state = excluded.state
+        INSERT INTO twin_snapshots (asset, ts, version, state, status) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (asset) DO UPDATE SET ts = excluded.ts, version = excluded.version, state = excluded.state,
+            status = excluded.status
         """
     /// Returns the rows actually inserted (not the redeliveries it ignores), for the rollups. Readings older than
     /// what retention already deleted of their series (`raw_pruned`) are dropped, so they are not counted twice.
@@ -58,7 +59,7 @@ enum StoreSQL {
         "SELECT ts, value FROM readings_main WHERE series_id = ? AND ts BETWEEN ? AND ? ORDER BY ts"
     static let latest = "SELECT asset, metric, ts, value FROM twin_latest ORDER BY asset, metric"
     static let latestOfAsset = "SELECT asset, metric, ts, value FROM twin_latest WHERE asset = ? ORDER BY metric"
-    static let snapshots = "SELECT asset, ts, version, CAST(state AS BLOB) FROM twin_snapshots ORDER BY asset"
+    static let snapshots = "SELECT asset, ts, version, CAST(state AS BLOB), status FROM twin_snapshots ORDER BY asset"
 
     /// `(?, ?, ?), (?, ?, ?)` for `rows` rows of `columns` values.
     static func placeholders(rows: Int, columns: Int) -> String {

@@ -119,7 +119,8 @@ extension TwinStore {
         guard !snapshots.isEmpty else { return }
         let upsert = try db.cachedStatement(sql: StoreSQL.upsertSnapshot)
         for snapshot in snapshots {
-            try upsert.execute(arguments: [snapshot.asset, snapshot.timestamp, snapshot.version, Data(snapshot.state)])
+            try upsert.execute(arguments: [snapshot.asset, snapshot.timestamp, snapshot.version, Data(snapshot.state),
+                                           snapshot.status])
         }
     }
 }

@@ -24,7 +24,8 @@ import TwinCore
 /// - `twin_properties(asset, key, value, ts)`: the newest value of each string property of each asset.
 /// - `quarantine(received_at, topic, reason, payload)`: undecodable messages, `payload` as a BLOB; only the newest
 ///   `quarantineMaxRows` are kept.
-/// - `twin_snapshots(asset, ts, version, state)` (a table): the last saved state of each twin, `state` as JSON text.
+/// - `twin_snapshots(asset, ts, version, state, status)` (a table): the last saved state of each twin, `state` a BLOB
+///   (the daemon's compact encoding; `twind query twin` shows it as JSON), `status` the twin's status then.
 /// - `alerts(id, asset, rule, severity, state, raised_at, cleared_at, acked_at, value, message)`: one row per alert
 ///   episode; `state` is `raised`, `acknowledged` or `cleared`; at most one not cleared per (asset, rule); `value`
 ///   and `message` are those it was raised with.
@@ -92,7 +93,8 @@ public final class TwinStore: Sendable {
         try read("load twin snapshots") { db in
             try Row.fetchAll(db, sql: StoreSQL.snapshots).map { row in
                 let state: Data = row[3]
-                return TwinSnapshot(asset: row[0], timestamp: row[1], version: row[2], state: [UInt8](state))
+                return TwinSnapshot(asset: row[0], timestamp: row[1], version: row[2], state: [UInt8](state),
+                                    status: row[4])
             }
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import TwinCore
 
@@ -13,7 +14,7 @@ extension TwinStoreReader {
                     SELECT asset FROM series UNION SELECT asset FROM properties UNION SELECT asset FROM twin_snapshots
                 )
                 SELECT a.asset,
-                    (SELECT \(Self.twinStatusSQL("t.state")) FROM twin_snapshots t WHERE t.asset = a.asset),
+                    (SELECT t.status FROM twin_snapshots t WHERE t.asset = a.asset),
                     (SELECT max(l.ts) FROM series s JOIN latest l ON l.series_id = s.id WHERE s.asset = a.asset),
                     (SELECT count(*) FROM series s WHERE s.asset = a.asset),
                     \(alerts)
@@ -30,11 +31,7 @@ extension TwinStoreReader {
     public func twin(asset: String) throws -> StoredTwin? {
         let snapshot = try read("read the twin of \(asset)") { db in
             try Row.fetchOne(db, sql: """
-                SELECT ts, version, \(Self.twinStatusSQL("state")),
-                    CASE WHEN NOT json_valid(state) THEN NULL
-                        WHEN json_type(state, '$.twin') = 'object' THEN json_extract(state, '$.twin')
-                        ELSE json(state) END
-                FROM twin_snapshots WHERE asset = ?
+                SELECT ts, version, status, CAST(state AS BLOB) FROM twin_snapshots WHERE asset = ?
                 """, arguments: [asset])
         }
         let latest = try latest(asset: asset)
@@ -43,17 +40,8 @@ extension TwinStoreReader {
             ? try self.alerts(activeOnly: true, assetGlob: Self.globEscaped(asset), limit: nil) : []
         if snapshot == nil && latest.isEmpty && properties.isEmpty { return nil }
         return StoredTwin(asset: asset, status: snapshot?[2], snapshotTimestamp: snapshot?[0], version: snapshot?[1],
-                          twinJSON: snapshot?[3], latest: latest, properties: properties,
+                          state: (snapshot?[3] as Data?).map { [UInt8]($0) }, latest: latest, properties: properties,
                           activeAlerts: alerts.reversed())
-    }
-
-    /// The `status` of the twin in a `twin_snapshots.state` document (`{"twin": {...}}`, or the twin alone as
-    /// older twinds saved it); NULL if the text is not JSON.
-    static func twinStatusSQL(_ column: String) -> String {
-        """
-        CASE WHEN json_valid(\(column)) THEN coalesce(json_extract(\(column), '$.twin.status'), \
-        json_extract(\(column), '$.status')) END
-        """
     }
 
     /// A GLOB pattern matching exactly `text`: each special character in a one-character set.

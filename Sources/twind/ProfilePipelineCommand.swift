@@ -17,6 +17,8 @@ struct ProfilePipelineCommand: ParsableCommand {
     var messages: Int = 10_000
     @Option(name: .long, help: "The config whose routes, rules and derived metrics to use.")
     var config: String = "Config/twind.yaml"
+    @Flag(name: .long, help: "Then time snapshotting every twin: the compact form against JSON, per twin.")
+    var snapshots = false
 
     func validate() throws {
         if messages < 1 { throw ValidationError("--messages takes a number of messages, 1 or more") }
@@ -36,5 +38,17 @@ struct ProfilePipelineCommand: ParsableCommand {
         let result = profile.run(stream, receivedAt: start + Int64(messages))
         print("messages=\(result.messages) readings=\(result.readings) derived=\(result.derived) "
               + "alert_transitions=\(result.alertTransitions) quarantined=\(result.quarantined)")
+        if snapshots {
+            let cost = try profile.snapshotCost()
+            func f(_ v: Double) -> String { String(format: "%.1f", v) }
+            print("snapshots twins=\(cost.twins) (fastest of 5 passes, per twin)")
+            print("  compact  encode \(f(cost.compactEncodeMicros)) µs  decode \(f(cost.compactDecodeMicros)) µs  "
+                  + "\(f(cost.compactBytes)) B")
+            print("  json     encode \(f(cost.jsonEncodeMicros)) µs  decode \(f(cost.jsonDecodeMicros)) µs  "
+                  + "\(f(cost.jsonBytes)) B")
+            print("  ratio    encode \(String(format: "%.2f", cost.compactEncodeMicros / cost.jsonEncodeMicros))  "
+                  + "decode \(String(format: "%.2f", cost.compactDecodeMicros / cost.jsonDecodeMicros))  "
+                  + "size \(String(format: "%.2f", cost.compactBytes / cost.jsonBytes))")
+        }
     }
 }

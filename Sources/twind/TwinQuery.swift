@@ -34,6 +34,20 @@ struct TwinQuery: ParsableCommand {
         out.flush()
     }
 
+    /// The twin of a stored snapshot as JSON (keys sorted); `null` if there is none, or a string saying why it
+    /// cannot be read (e.g. written by a newer twind).
+    static func twinJSON(_ state: [UInt8]?) -> String {
+        guard let state else { return "null" }
+        do {
+            let document = try SnapshotDocument.decode(state)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            return String(decoding: try encoder.encode(document.twin), as: UTF8.self)
+        } catch {
+            return jsonString("unreadable snapshot: \(error)")
+        }
+    }
+
     /// The twin as JSON, one top-level member per line.
     static func document(_ twin: StoredTwin) -> String {
         var members: [(String, String)] = [("asset", jsonString(twin.asset))]
@@ -54,7 +68,7 @@ struct TwinQuery: ParsableCommand {
                 + ",\"value\":\(alert.value.map { Cell.number($0).json } ?? "null")"
                 + ",\"message\":\(jsonString(alert.message))}"
         }.joined(separator: ",") + "]"))
-        members.append(("twin", twin.twinJSON ?? "null"))
+        members.append(("twin", twinJSON(twin.state)))
         return "{\n" + members.map { "  \(jsonString($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n}\n"
     }
 }

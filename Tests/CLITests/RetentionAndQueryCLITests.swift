@@ -79,7 +79,9 @@ struct RetentionAndQueryCLITests {
         let readings = (0..<10_800).map {
             Reading(asset: "pump-1", metric: "temp", timestamp: start + Int64($0) * 1_000, value: Double($0 % 60))
         }
-        let state = #"{"twin":{"asset":"pump-1","status":"online","version":3},"rules":null}"#
+        var saved = Twin(asset: "pump-1", at: start)
+        saved.version = 3
+        let state = try SnapshotDocument(twin: saved, rules: nil).encoded()
         let clock = (0..<500).map {
             Reading(asset: "clock", metric: "t", timestamp: Int64($0) * 7_654_321_987 + Int64($0 % 1_000), value: 0)
         }
@@ -87,7 +89,7 @@ struct RetentionAndQueryCLITests {
         try store.mergeRecent()
         try store.commit(IngestBatch(
             readings: Array(readings.dropFirst(7_000)),
-            snapshots: [TwinSnapshot(asset: "pump-1", timestamp: start, version: 3, state: Array(state.utf8))]))
+            snapshots: [TwinSnapshot(asset: "pump-1", timestamp: start, version: 3, state: state, status: "online")]))
         try store.close()
 
         let history = ["query", "history", "--db", path, "--asset", "pump-1", "--metric", "temp", "--format", "csv"]
@@ -119,7 +121,9 @@ struct RetentionAndQueryCLITests {
         let document = try JSONSerialization.jsonObject(with: Data(twin.output.utf8)) as? [String: Any]
         #expect(document?["status"] as? String == "online")
         #expect(((document?["latest"] as? [String: Any])?["temp"] as? [String: Any])?["value"] as? Double == 59)
+        // The binary snapshot, decoded.
         #expect((document?["twin"] as? [String: Any])?["version"] as? Int == 3)
+        #expect((document?["twin"] as? [String: Any])?["asset"] as? String == "pump-1")
         #expect(try await Twind.run(["query", "twin", "nobody", "--db", path]).status != 0)
 
         let check = try await Twind.run(["db", "check", "--db", path])

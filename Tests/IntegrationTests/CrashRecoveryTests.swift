@@ -209,7 +209,8 @@ struct CrashRecoveryTests {
     /// everything published before, during and after the outage is stored.
     @Test func reconnectsAfterBrokerRestartWithoutLoss() async throws {
         let broker = try MosquittoBroker.start(persistence: true)
-        let daemon = try DaemonProcess(broker: broker, clientID: "twind-reconnect-test")
+        let http = Harness.httpYAML()
+        let daemon = try DaemonProcess(broker: broker, clientID: "twind-reconnect-test", extraYAML: http.yaml)
         try daemon.start()
         defer { daemon.kill() }
         var publisher = try Harness.publisher(broker)
@@ -230,7 +231,7 @@ struct CrashRecoveryTests {
 
         publisher.disconnect()
         broker.stop()
-        try await waitUntil(timeout: .seconds(20)) { daemon.log.contains("disconnected") }
+        try await Harness.waitForHTTP(http.base + "/healthz") { $0.json["brokerConnected"] as? Bool == false }
         try broker.restart()
         publisher = try Harness.publisher(broker)
         defer { publisher.disconnect() }

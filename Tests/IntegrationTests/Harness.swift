@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import TestSupport
 import TwinCore
 import TwinMQTT
@@ -77,6 +80,52 @@ enum Harness {
         var probes = 0
         try? reader.history(asset: "probe", metric: "probe", from: nil, to: nil, limit: nil) { _ in probes += 1 }
         return counts.readings - probes
+    }
+
+    struct Reply {
+        let status: Int
+        let json: [String: Any]
+        let text: String
+    }
+
+    /// One request to the daemon's HTTP API.
+    static func http(_ url: String, token: String? = nil, method: String = "GET") async throws -> Reply {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        request.timeoutInterval = 10
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let text = String(decoding: data, as: UTF8.self)
+        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        return Reply(status: (response as? HTTPURLResponse)?.statusCode ?? 0, json: json, text: text)
+    }
+
+    /// The config lines that serve the HTTP API (no token: loopback only) on a free port, and its base URL.
+    static func httpYAML() -> (yaml: String, base: String) {
+        let port = freeLoopbackPort()
+        return ("http:\n  listen: \"127.0.0.1:\(port)\"\n", "http://127.0.0.1:\(port)")
+    }
+
+    /// Waits until a GET of `url` answers a body for which `condition` holds; fails at `timeout` with the last body.
+    static func waitForHTTP(_ url: String, timeout: Duration = .seconds(20),
+                            _ condition: (Reply) -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        var last = "(no answer)"
+        while ContinuousClock.now < deadline {
+            if let reply = try? await http(url) {
+                if condition(reply) { return }
+                last = reply.text
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("\(url) did not answer as expected within \(timeout); last:\n" + String(last.suffix(2_000)))
+    }
+
+    /// Waits until the daemon's `/metrics` holds the sample `line`, e.g. `twind_x_total{a="b"} 1`.
+    static func waitForMetric(_ base: String, _ line: String, timeout: Duration = .seconds(20)) async throws {
+        try await waitForHTTP(base + "/metrics", timeout: timeout) { reply in
+            reply.text.split(separator: "\n").contains { $0 == line }
+        }
     }
 
     static func latest(_ daemon: DaemonProcess, _ asset: String) throws -> [String: Reading] {

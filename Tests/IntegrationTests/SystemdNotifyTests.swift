@@ -132,7 +132,10 @@ struct SystemdNotifyTests {
         let process = try ChildProcess.spawn(DaemonProcess.executable, arguments: ["run", "--config", daemon.configPath],
                                              outputPath: daemon.logPath, environment: environment)
         defer { process.signal(SIGKILL) }
-        try await waitUntil(timeout: .seconds(30)) { daemon.log.contains("] subscribed") }
+        // Ingesting a probe means it is subscribed, and so has logged that.
+        let publisher = try Harness.publisher(broker)
+        defer { publisher.disconnect() }
+        try await Harness.waitUntilIngesting(daemon, publisher)
         try await process.stop(SIGTERM, timeout: .seconds(20))
         let lines = daemon.log.split(separator: "\n")
         #expect(lines.count > 3)

@@ -236,7 +236,7 @@ struct IngestPipelineTests {
             try pipeline.snapshotDue(now: unixMillis())
             func storedUsage() throws -> Double? {
                 let snapshot = try #require(try store.loadSnapshots().first { $0.asset == "p1" })
-                return SnapshotDocument.decode(snapshot.state)?.rules?.usage(of: "run")
+                return (try? SnapshotDocument.decode(snapshot.state))?.rules?.usage(of: "run")
             }
             #expect(try storedUsage() == 1)
             try pipeline.process([message("twin/p1/maintenance", "{\"kind\":\"service\",\"counter\":\"run\"}", at: now)])

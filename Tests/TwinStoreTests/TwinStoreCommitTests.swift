@@ -145,25 +145,24 @@ struct TwinStoreCommitTests {
 
     @Test func snapshotsAreUpsertedAndLoaded() throws {
         try withStore { store, _ in
-            let state = Array(#"{"temp":{"value":20.5},"name":"Pümpe"}"#.utf8)
+            let state: [UInt8] = [0x54, 0x57, 0x42, 1, 0x00, 0xFF, 0x7B]  // bytes, not text: stored as they are
             try store.commit(
                 IngestBatch(snapshots: [
                     TwinSnapshot(asset: "b", timestamp: 1, version: 1, state: Array("{}".utf8)),
-                    TwinSnapshot(asset: "a", timestamp: 1, version: 1, state: state),
+                    TwinSnapshot(asset: "a", timestamp: 1, version: 1, state: state, status: "stale"),
                 ])
             )
             try store.commit(IngestBatch(snapshots: [TwinSnapshot(asset: "b", timestamp: 2, version: 7, state: state)]))
             #expect(
                 try store.loadSnapshots() == [
-                    TwinSnapshot(asset: "a", timestamp: 1, version: 1, state: state),
+                    TwinSnapshot(asset: "a", timestamp: 1, version: 1, state: state, status: "stale"),
                     TwinSnapshot(asset: "b", timestamp: 2, version: 7, state: state),
                 ]
             )
-            // Stored as JSON text, so SQLite's JSON functions read it.
-            let value = try store.rows(
-                "SELECT json_extract(state, '$.temp.value') FROM twin_snapshots WHERE asset = 'a'"
-            )
-            #expect(value.first?[0] as Double? == 20.5)
+            // A BLOB, with the status beside it for SQL.
+            let rows = try store.rows("SELECT typeof(state), status FROM twin_snapshots WHERE asset = 'a'")
+            #expect(rows.first?[0] as String? == "blob")
+            #expect(rows.first?[1] as String? == "stale")
         }
     }
 

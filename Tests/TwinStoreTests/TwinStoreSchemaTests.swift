@@ -11,7 +11,7 @@ struct TwinStoreSchemaTests {
         defer { directory.remove() }
         let store = try TwinStore(path: directory.databasePath)
         let applied = try store.database.read { try StoreMigrator.migrator.completedMigrations($0) }
-        #expect(applied == ["v1-schema", "v2-alerts-maintenance", "v3-rollups-retention"])
+        #expect(applied == ["v1-schema", "v2-alerts-maintenance", "v3-rollups-retention", "v4-binary-snapshots"])
         let objects = try store.rows("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")
             .map { $0[0] as String }
         for name in [
@@ -29,6 +29,27 @@ struct TwinStoreSchemaTests {
         // The series cache is loaded at open: the same series keeps its id.
         try reopened.commit(IngestBatch(readings: [reading("pump-1", "temp", 2_000, 21)]))
         #expect(try reopened.count("series") == 1)
+    }
+
+    /// JSON snapshots of an older twind keep their bytes; their status moves into the new column.
+    @Test func binarySnapshotMigrationFillsTheStatusOfJSONSnapshots() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let queue = try DatabaseQueue(path: directory.databasePath)
+        try StoreMigrator.migrator.migrate(queue, upTo: "v3-rollups-retention")
+        let document = #"{"twin":{"asset":"p1","status":"stale","version":7},"rules":null}"#
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO twin_snapshots VALUES ('p1', 1, 7, ?)", arguments: [document])
+            try db.execute(sql: "INSERT INTO twin_snapshots VALUES ('p2', 1, 2, ?)",
+                           arguments: [#"{"asset":"p2","status":"offline","version":2}"#])
+            try db.execute(sql: "INSERT INTO twin_snapshots VALUES ('p3', 1, 2, 'not json')")
+        }
+        try queue.close()
+        let store = try TwinStore(path: directory.databasePath)
+        defer { try? store.close() }
+        let rows = try store.rows("SELECT asset, status FROM twin_snapshots ORDER BY asset")
+        #expect(rows.map { $0[1] as String? } == ["stale", "offline", nil])
+        #expect(try store.loadSnapshots().first?.state == Array(document.utf8))
     }
 
     @Test func writerUsesWALAndFullSync() throws {

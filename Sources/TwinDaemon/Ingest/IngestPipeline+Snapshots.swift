@@ -25,13 +25,12 @@ extension IngestPipeline {
             let deadline = clock.now + budget
             let now = unixMillis()
             state.snapshotPending = []
-            let encoder = Self.snapshotEncoder()
             let assets = Array(state.model.twins.twins.keys)
             var written = 0
             var chunk: [TwinSnapshot] = []
             var position = 0
             while position < assets.count, clock.now < deadline {
-                if let snapshot = Self.snapshot(of: assets[position], &state, now: now, encoder: encoder) {
+                if let snapshot = Self.snapshot(of: assets[position], &state, now: now) {
                     chunk.append(snapshot.snapshot)
                 }
                 position += 1
@@ -93,11 +92,10 @@ extension IngestPipeline {
             state.lastSnapshotAt = now
         }
         guard !state.snapshotPending.isEmpty else { return [] }
-        let encoder = snapshotEncoder()
         var taken: [Taken] = []
         while taken.count < limit, let asset = state.snapshotPending.popLast() {
             let previous = state.snapshotVersions[asset]
-            if let snapshot = snapshot(of: asset, &state, now: now, encoder: encoder) {
+            if let snapshot = snapshot(of: asset, &state, now: now) {
                 batch.snapshots.append(snapshot.snapshot)
                 taken.append(Taken(asset: asset, previousVersion: previous))
             }
@@ -127,21 +125,15 @@ extension IngestPipeline {
         }
     }
 
-    private static func snapshotEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }
-
-    private static func snapshot(of asset: String, _ state: inout State, now: Int64,
-                                 encoder: JSONEncoder) -> (snapshot: TwinSnapshot, version: Int64)? {
+    private static func snapshot(of asset: String, _ state: inout State,
+                                 now: Int64) -> (snapshot: TwinSnapshot, version: Int64)? {
         guard let (twin, rules) = state.model.snapshot(of: asset), state.snapshotVersions[asset] != twin.version else {
             return nil
         }
-        let document = SnapshotDocument(twin: twin, rules: rules)
-        guard let data = try? encoder.encode(document) else { return nil }
+        guard let bytes = try? SnapshotDocument(twin: twin, rules: rules).encoded() else { return nil }
         state.snapshotVersions[asset] = twin.version
-        return (TwinSnapshot(asset: asset, timestamp: now, version: twin.version, state: Array(data)), twin.version)
+        return (TwinSnapshot(asset: asset, timestamp: now, version: twin.version, state: bytes,
+                             status: twin.status.rawValue), twin.version)
     }
 
     /// What a restart found: twins from snapshots, and the readings replayed on top of them.
@@ -150,6 +142,9 @@ extension IngestPipeline {
         public var fromSnapshots = 0
         public var replayedReadings = 0
         public var replayedAssets = 0
+        /// Snapshots that could not be decoded (written by a newer twind, or damaged): their twins are rebuilt from
+        /// their whole stored history instead.
+        public var unreadableSnapshots = 0
     }
 
     /// Snapshot plus log: every twin and its rules are restored from their last snapshot, then every reading stored
@@ -161,7 +156,10 @@ extension IngestPipeline {
         var model = TwinModel(rules: state.model.rules)
         var covered: [String: [String: Int64]] = [:]
         for snapshot in try store.loadSnapshots() {
-            guard let document = SnapshotDocument.decode(snapshot.state) else { continue }
+            guard let document = try? SnapshotDocument.decode(snapshot.state) else {
+                report.unreadableSnapshots += 1
+                continue
+            }
             model.restore(document.twin, rules: document.rules)
             covered[snapshot.asset] = document.twin.metrics.mapValues(\.timestamp)
         }

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import TwinCore
 import ServiceLifecycle
 import UnixSignals
@@ -12,6 +13,10 @@ struct ReloadService: Service {
     let logger: Logger
     /// Told `RELOADING=1` before and `READY=1` after each reload.
     var notifier: SystemdNotifier? = nil
+
+    /// `twind_config_reloads_total{result}`: reloads that swapped the rules in, and those refused.
+    static let applied = Counter(label: "twind_config_reloads_total", dimensions: [("result", "applied")])
+    static let invalid = Counter(label: "twind_config_reloads_total", dimensions: [("result", "invalid")])
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
@@ -31,10 +36,12 @@ struct ReloadService: Service {
                 logger.notice(
                     "SIGHUP: config re-read and valid; rules swapped in (the rest applies at the next restart)",
                     metadata: ["config.path": "\(configPath)", "rules.count": "\(config.rules.count)"])
+                Self.applied.increment()
             } catch {
                 logger.error("SIGHUP: config is invalid; keeping the running one", metadata: [
                     "config.path": "\(configPath)", "config.error": "\(error)",
                 ])
+                Self.invalid.increment()
             }
         }
     }

@@ -14,6 +14,9 @@ enum StoreMigrator {
             try db.execute(sql: Schema3.sql)
             try TwinStore.backfillRollups(db)
         }
+        migrator.registerMigration("v4-binary-snapshots") { db in
+            try db.execute(sql: Schema4.sql)
+        }
         return migrator
     }()
 
