@@ -5,6 +5,7 @@ import FoundationNetworking
 import Synchronization
 import Testing
 import TestSupport
+import TwinCore
 import TwinDaemon
 import TwinMQTT
 import TwinStore
@@ -118,17 +119,26 @@ struct CrashRecoveryTests {
     }
 
     /// Count, min and max of every pump series, as the stored twins have them and as SQL over the readings does.
+    /// The snapshots are binary: they are decoded here (as `twind query twin` does), and both sides are printed
+    /// the same way.
     static func twinsAndHistory(_ daemon: DaemonProcess) throws -> (twins: [String], history: [String]) {
-        (try sql(daemon, """
-            SELECT s.asset, j.key, json_extract(j.value, '$.count'), json_extract(j.value, '$.min'),
-                   json_extract(j.value, '$.max')
-              FROM twin_snapshots s, json_each(json_extract(s.state, '$.twin.metrics')) j
-             WHERE s.asset LIKE 'pump-%' ORDER BY 1, 2
-            """),
-         try sql(daemon, """
+        let reader = try TwinStoreReader(path: daemon.databasePath)
+        var twins: [String] = []
+        for asset in try sql(daemon, "SELECT asset FROM twin_snapshots WHERE asset LIKE 'pump-%' ORDER BY asset") {
+            guard let state = try reader.twin(asset: asset)?.state else { continue }
+            let twin = try SnapshotDocument.decode(state).twin
+            for (metric, m) in twin.metrics.sorted(by: { $0.key < $1.key }) {
+                twins.append("\(asset)|\(metric)|\(m.count)|\(m.min)|\(m.max)")
+            }
+        }
+        let history = try sql(daemon, """
             SELECT asset, metric, COUNT(*), MIN(value), MAX(value) FROM readings
              WHERE asset LIKE 'pump-%' GROUP BY asset, metric ORDER BY 1, 2
-            """))
+            """).map { line in
+            let f = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            return "\(f[0])|\(f[1])|\(f[2])|\(Double(f[3]) ?? .nan)|\(Double(f[4]) ?? .nan)"
+        }
+        return (twins, history)
     }
 
     /// The same after a disk-full episode: the database on a 2 MB tmpfs that a burst fills (commits fail, nothing
