@@ -73,11 +73,16 @@ extension CompactCoding {
         }
 
         mutating func double() throws -> Double {
-            guard position + 8 <= bytes.count else { throw corrupted("truncated double at byte \(position)") }
+            Double(bitPattern: try littleEndian(8))
+        }
+
+        /// `width` bytes as a little-endian number.
+        mutating func littleEndian(_ width: Int) throws -> UInt64 {
+            guard position + width <= bytes.count else { throw corrupted("truncated number at byte \(position)") }
             var bits: UInt64 = 0
-            for i in 0..<8 { bits |= UInt64(bytes[position + i]) << UInt64(i * 8) }
-            position += 8
-            return Double(bitPattern: bits)
+            for i in 0..<width { bits |= UInt64(bytes[position + i]) << UInt64(i * 8) }
+            position += width
+            return bits
         }
 
         mutating func string() throws -> String {
@@ -107,12 +112,7 @@ extension CompactCoding {
             case .int: return .int(try zigzag())
             case .uint: return .uint(try varint())
             case .double: return .double(try double())
-            case .float:
-                guard position + 4 <= bytes.count else { throw corrupted("truncated float at byte \(position)") }
-                var bits: UInt32 = 0
-                for i in 0..<4 { bits |= UInt32(bytes[position + i]) << UInt32(i * 8) }
-                position += 4
-                return .double(Double(Float(bitPattern: bits)))
+            case .float: return .double(Double(Float(bitPattern: UInt32(try littleEndian(4)))))
             case .string: return .string(try string())
             case .doubles:
                 let n = try count()

@@ -45,9 +45,12 @@ public enum CompactCoding {
             varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
         }
 
-        mutating func double(_ value: Double) {
-            let bits = value.bitPattern
-            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
+        mutating func double(_ value: Double) { littleEndian(value.bitPattern, width: 8) }
+
+        mutating func littleEndian(_ bits: UInt64, width: Int) {
+            for shift in stride(from: 0, to: width * 8, by: 8) {
+                bytes.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift)))
+            }
         }
 
         mutating func string(_ value: String) {
@@ -83,10 +86,7 @@ public enum CompactCoding {
                     tag(.int); zigzag(Int64(d))
                 } else if let f = Float(exactly: d) {
                     tag(.float)
-                    let bits = f.bitPattern
-                    for shift in stride(from: 0, to: 32, by: 8) {
-                        bytes.append(UInt8(truncatingIfNeeded: bits >> UInt32(shift)))
-                    }
+                    littleEndian(UInt64(f.bitPattern), width: 4)
                 } else {
                     tag(.double); double(d)
                 }
