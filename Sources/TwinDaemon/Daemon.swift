@@ -3,6 +3,7 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 import TwinCore
+import TwinForward
 import TwinMQTT
 import TwinStore
 
@@ -16,7 +17,9 @@ public enum Daemon {
         try FileManager.default.createDirectory(at: databaseURL.deletingLastPathComponent(),
                                                 withIntermediateDirectories: true)
         let store = try TwinStore(path: config.database.path, configuration: StoreConfiguration(
-            mergeThreshold: config.database.mergeThreshold, quarantineMaxRows: config.database.quarantineMaxRows))
+            mergeThreshold: config.database.mergeThreshold, quarantineMaxRows: config.database.quarantineMaxRows,
+            queueForForwarding: config.forward?.streams.contains(.readings) ?? false))
+        let forwarder = try config.forward.map { try Forwarder(settings: $0, store: store, logger: logger) }
         // Merges and WAL checkpoints run on their own connection and thread, off the ack path.
         let mergeWorker = try MergeWorker(store: store)
         let metrics = IngestMetrics()
@@ -40,7 +43,8 @@ public enum Daemon {
         }
         let systemd = SystemdService(notifier: SystemdNotifier(logger: logger), broker: mqtt.url, metrics: metrics,
                                      pipeline: pipeline, intervalMillis: config.ingest.statusIntervalMillis,
-                                     activeAlerts: { try? store.activeAlerts().count })
+                                     activeAlerts: { try? store.activeAlerts().count },
+                                     forward: { forwarder?.status.description })
         let client = MQTTIngestClient(configuration: mqtt, logger: logger, onEvent: systemd.record)
         let ingest = IngestService(client: client, pipeline: pipeline, logger: logger)
         let status = StatusService(metrics: metrics, client: client, pipeline: pipeline,
@@ -58,7 +62,8 @@ public enum Daemon {
                 .init(service: RetentionService(store: store, settings: config.retention, logger: logger)),
                 .init(service: ReloadService(configPath: configPath, pipeline: pipeline, logger: logger,
                                              notifier: systemd.notifier)),
-            ] + systemd.groupServices(heartbeat: { client.loopHeartbeat }, logger: logger) + http,
+            ] + (forwarder.map { [.init(service: $0)] } ?? [])
+              + systemd.groupServices(heartbeat: { client.loopHeartbeat }, logger: logger) + http,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

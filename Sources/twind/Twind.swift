@@ -15,5 +15,5 @@ struct Twind: AsyncParsableCommand {
         subcommands: [RunCommand.self, CheckConfigCommand.self, QueryCommand.self, AlertsCommand.self, ReplayCommand.self,
                       MaintenanceCommand.self, ImportCommand.self, ModelCommand.self, DBCommand.self,
                       SimulateCommand.self, PublishCommand.self, GenerateReadingsCommand.self,
-                      ProfilePipelineCommand.self])
+                      ProfilePipelineCommand.self, ForwardCommand.self])
 }

@@ -62,6 +62,46 @@ struct TwinConfigurationTests {
         #expect(error.issues.first { $0.path == "mqtt.keepalive" }?.line == 3)
     }
 
+    @Test func forwardSectionIsReadAndItsMistakesNamed() throws {
+        let good = try TwinConfiguration.parse(yaml: """
+            forward:
+              url: "postgres://twind@central.example:6432/fleet?sslmode=require"
+              password_file: /etc/twind/pg-password
+              gateway: site-7
+              streams: [alerts, readings]
+              retry: { min: 500ms, max: 20s }
+            """)
+        let forward = try #require(good.forward)
+        #expect(forward.gateway == "site-7")
+        #expect(forward.streams == [.alerts, .readings])
+        #expect(forward.minDelayMillis == 500 && forward.maxDelayMillis == 20_000)
+        #expect(try TwinConfiguration.parse(yaml: "log: { level: info }").forward == nil)
+
+        let yaml = """
+            forward:
+              url: "postgres://twind:hunter2@central/fleet"
+              streams: [alerts, reading]
+              retry: { min: 30s, max: 1s }
+              batch_rowz: 5
+            """
+        let error = try #require(throws: ConfigError.self) { try TwinConfiguration.parse(yaml: yaml, file: "t.yaml") }
+        let byPath = Dictionary(error.issues.map { ($0.path, $0.message) }, uniquingKeysWith: { a, _ in a })
+        #expect(byPath["forward.url"]?.contains("password_file") == true)
+        #expect(byPath["forward.url"]?.contains("hunter2") == false)
+        #expect(byPath["forward.streams[1]"]?.contains("readings") == true)
+        #expect(byPath["forward.retry"]?.contains("min <= max") == true)
+        #expect(byPath["forward.batch_rowz"]?.contains("did you mean 'batch_rows'") == true)
+        #expect(error.issues.count == 4)
+        let noURL = try #require(throws: ConfigError.self) {
+            try TwinConfiguration.parse(yaml: "forward: { gateway: a }")
+        }
+        #expect(noURL.issues.map(\.path) == ["forward.url"])
+        let badScheme = try #require(throws: ConfigError.self) {
+            try TwinConfiguration.parse(yaml: "forward: { url: \"mysql://a@b/c\" }")
+        }
+        #expect(badScheme.issues.first?.message.contains("postgres://USER@HOST:PORT/DATABASE") == true)
+    }
+
     @Test func templateErrorsNameTheTopic() throws {
         let yaml = """
             topics:

@@ -26,7 +26,8 @@ struct TwinStoreAlertSchemaTests {
     @Test func freshFileGetsBothMigrationsAndTheViews() throws {
         try withStore { store, _ in
             let applied = try store.database.read { try StoreMigrator.migrator.completedMigrations($0) }
-            #expect(applied == ["v1-schema", "v2-alerts-maintenance", "v3-rollups-retention", "v4-binary-snapshots"])
+            #expect(applied == ["v1-schema", "v2-alerts-maintenance", "v3-rollups-retention", "v4-binary-snapshots",
+                            "v5-forwarding"])
             try expectPublicViews(store)
         }
     }
@@ -47,7 +48,8 @@ struct TwinStoreAlertSchemaTests {
 
         let store = try TwinStore(path: directory.databasePath)
         let applied = try store.database.read { try StoreMigrator.migrator.completedMigrations($0) }
-        #expect(applied == ["v1-schema", "v2-alerts-maintenance", "v3-rollups-retention", "v4-binary-snapshots"])
+        #expect(applied == ["v1-schema", "v2-alerts-maintenance", "v3-rollups-retention", "v4-binary-snapshots",
+                            "v5-forwarding"])
         try expectPublicViews(store)
         #expect(try store.latestValues() == [reading("pump-1", "temp", 1_000, 20.5)])
         try store.commit(

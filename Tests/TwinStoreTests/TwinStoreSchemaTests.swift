@@ -11,7 +11,8 @@ struct TwinStoreSchemaTests {
         defer { directory.remove() }
         let store = try TwinStore(path: directory.databasePath)
         let applied = try store.database.read { try StoreMigrator.migrator.completedMigrations($0) }
-        #expect(applied == ["v1-schema", "v2-alerts-maintenance", "v3-rollups-retention", "v4-binary-snapshots"])
+        #expect(applied == ["v1-schema", "v2-alerts-maintenance", "v3-rollups-retention", "v4-binary-snapshots",
+                            "v5-forwarding"])
         let objects = try store.rows("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")
             .map { $0[0] as String }
         for name in [

@@ -37,6 +37,7 @@ extension TwinConfiguration {
     private mutating func read(_ root: Node, _ r: inout ConfigReader) {
         guard let top = r.mapping(root, "", allowed: [
             "mqtt", "topics", "database", "ingest", "log", "rules", "metrics", "http", "alerts", "retention",
+            "forward",
         ]) else { return }
         if let m = r.mapping(top["mqtt"], "mqtt", allowed: [
             "broker", "client_id", "clean_session", "keepalive", "protocol", "username", "password_file", "tls",
@@ -76,6 +77,7 @@ extension TwinConfiguration {
         readRules(rules: top["rules"], metrics: top["metrics"], &r)
         readHTTP(top["http"], &r)
         readRetention(top["retention"], &r)
+        readForward(top["forward"], &r)
         if let m = r.mapping(top["alerts"], "alerts", allowed: ["topic"]) {
             alertTopic = r.string(m["topic"], "alerts.topic", default: alertTopic)
         }

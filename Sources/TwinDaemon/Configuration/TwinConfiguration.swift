@@ -1,4 +1,5 @@
 import TwinCore
+import TwinForward
 import TwinMQTT
 
 /// The daemon's configuration, read from YAML (see `Config/twind.yaml` for every key with its default).
@@ -59,6 +60,8 @@ public struct TwinConfiguration: Sendable {
     public var derivedMetrics: [DerivedMetricSpec] = []
     /// How long readings and rollups are kept (`retention:`).
     public var retention = RetentionSettings()
+    /// Forwarding to a central PostgreSQL (`forward:`); nil (the default) keeps it off.
+    public var forward: ForwardSettings?
 
     public init() {}
 

@@ -1,4 +1,5 @@
 import ServiceLifecycle
+import TwinStore
 
 /// The loop of a periodic service: waits `interval`, then runs `body` on `queue` (off the cooperative pool), again
 /// at once while it returns true (work left over), until cancelled or shut down gracefully. An error is handed to

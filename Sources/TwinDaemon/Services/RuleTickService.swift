@@ -1,3 +1,4 @@
+import TwinStore
 import Logging
 import ServiceLifecycle
 

@@ -17,6 +17,8 @@ struct ServiceStatus: Sendable, Equatable, CustomStringConvertible {
     var quarantined = 0
     /// Left out of the line while nil (no rule engine).
     var activeAlerts: Int?
+    /// The forwarder's part (`forward: lag 0.3 s`), when `forward:` is on.
+    var forward: String?
 
     /// Follows the connection events of the MQTT client.
     mutating func apply(_ event: MQTTConnectionEvent) {
@@ -41,6 +43,7 @@ struct ServiceStatus: Sendable, Equatable, CustomStringConvertible {
         }
         parts += ["\(readingsPerSecond) readings/s", "\(twins) twins", "\(quarantined) quarantined"]
         if let activeAlerts { parts.append("\(activeAlerts) active alerts") }
+        if let forward { parts.append(forward) }
         return parts.joined(separator: "; ")
     }
 }

@@ -1,3 +1,4 @@
+import TwinStore
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -18,18 +19,22 @@ final class SystemdService: Service, Sendable {
     private let intervalMillis: Int64
     /// The number of active alerts, for the status line; nil leaves alerts out (no rule engine yet).
     private let activeAlerts: @Sendable () -> Int?
+    /// The forwarder's part of the status line; nil when not forwarding.
+    private let forward: @Sendable () -> String?
     /// The status line's alert count reads SQLite: off the cooperative pool.
     private let statusQueue = BlockingQueue(label: "systemd-status")
     private let state: Mutex<State>
     private let connections = Atomic<Int>(0)
 
     init(notifier: SystemdNotifier, broker: String, metrics: IngestMetrics, pipeline: IngestPipeline,
-         intervalMillis: Int64, activeAlerts: @escaping @Sendable () -> Int? = { nil }) {
+         intervalMillis: Int64, activeAlerts: @escaping @Sendable () -> Int? = { nil },
+         forward: @escaping @Sendable () -> String? = { nil }) {
         self.notifier = notifier
         self.metrics = metrics
         self.pipeline = pipeline
         self.intervalMillis = intervalMillis
         self.activeAlerts = activeAlerts
+        self.forward = forward
         state = Mutex(State(status: ServiceStatus(broker: broker)))
     }
 
@@ -79,6 +84,7 @@ final class SystemdService: Service, Sendable {
             status.quarantined = metrics.messagesQuarantined.load(ordering: .relaxed)
             let count = activeAlerts
             status.activeAlerts = try? await statusQueue.run { count() }
+            status.forward = forward()
             (lastReadings, lastTime) = (readings, now)
             // Before readiness the line would claim more than is known; READY=1 carries the first one.
             if notifier.isReady { notifier.status(status.description) }

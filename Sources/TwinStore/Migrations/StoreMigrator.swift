@@ -17,6 +17,9 @@ enum StoreMigrator {
         migrator.registerMigration("v4-binary-snapshots") { db in
             try db.execute(sql: Schema4.sql)
         }
+        migrator.registerMigration("v5-forwarding") { db in
+            try db.execute(sql: Schema5.sql)
+        }
         return migrator
     }()
 

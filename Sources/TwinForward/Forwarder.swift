@@ -1,0 +1,396 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+import TwinCore
+import TwinStore
+
+/// What the forwarder is doing, for the status line, `/metrics` and `/healthz`.
+public struct ForwardStatus: Sendable, Equatable {
+    public var connected = false
+    /// The last failure, until the next success.
+    public var lastError: String?
+    /// Readings committed and not forwarded yet.
+    public var pendingReadings: Int64 = 0
+    /// Age of the oldest reading not forwarded yet (by its own timestamp); 0 when none wait.
+    public var lagMillis: Int64 = 0
+    public var forwardedRows: Int64 = 0
+
+    /// `forward: connected, lag 0.3 s` or `forward: down (connection refused), 12,000 readings held`.
+    public var description: String {
+        if connected {
+            return "forward: lag \(String(format: "%.1f", Double(lagMillis) / 1000)) s"
+        }
+        let reason = lastError.map { " (\($0))" } ?? ""
+        return "forward: down\(reason), \(pendingReadings) readings held"
+    }
+}
+
+/// Forwards what the SQLite file holds to a central PostgreSQL, stream by stream, each from its cursor.
+///
+/// A batch is read from SQLite (on a queue of its own, off the cooperative pool), written to PostgreSQL in one
+/// transaction of idempotent inserts (`ON CONFLICT DO NOTHING`, or an update for rows that change: alerts, latest
+/// values), and only once PostgreSQL has committed is the cursor moved in SQLite. A crash in between forwards the batch
+/// again and the conflict clauses absorb it: at-least-once transport, exactly-once result. Every pass forwards alerts
+/// first, then maintenance, latest values, readings and quarantine; a pass with nothing new waits `poll`.
+///
+/// Failures (no route, wrong password, no such database, a dropped connection) close the connection and retry after
+/// a backoff with jitter, with one log line per attempt. Ingest never waits for PostgreSQL: the readings wait in
+/// `forward_queue`, up to `max_backlog` rows; beyond that the oldest are deleted, counted and logged.
+public final class Forwarder: Service, Sendable {
+    public let settings: ForwardSettings
+    public let target: PostgresTarget
+    let store: TwinStore
+    let reader: TwinStoreReader
+    let logger: Logger
+    let now: @Sendable () -> Int64
+    let queue = BlockingQueue(label: "forward")
+    let instruments = ForwardInstruments()
+    private let state = Mutex(ForwardStatus())
+
+    public init(settings: ForwardSettings, store: TwinStore, logger: Logger,
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) throws {
+        self.settings = settings
+        self.target = try PostgresTarget(url: settings.url)
+        self.store = store
+        self.reader = try TwinStoreReader(path: store.path)
+        self.logger = logger
+        self.now = now
+    }
+
+    public var status: ForwardStatus { state.withLock { $0 } }
+
+    public func run() async throws {
+        var attempt = 0
+        logger.info("forwarding", metadata: [
+            "forward.target": "\(target.display)", "forward.gateway": "\(settings.gateway)",
+            "forward.streams": "\(ForwardStream.allCases.filter(settings.streams.contains).map(\.rawValue))",
+        ])
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            var connection: CentralConnection?
+            do {
+                let password = try settings.password()
+                let opened = try await PostgresConnection.connect(
+                    configuration: try target.configuration(password: password), id: 1, logger: quietLogger)
+                let central = CentralConnection(connection: opened, logger: quietLogger,
+                                                timeout: .milliseconds(settings.queryTimeoutMillis))
+                connection = central
+                var session = Session(connection: central)
+                if let applied = try await CentralSchema.migrate(central) {
+                    logger.notice("central schema created or migrated", metadata: [
+                        "forward.schema_version": "\(applied.upperBound)", "forward.target": "\(target.display)"])
+                }
+                try await ensurePartitions(around: now(), &session)
+                update { $0.connected = true; $0.lastError = nil }
+                instruments.connected.record(1)
+                if attempt > 0 { logger.notice("forwarding resumed", metadata: ["forward.target": "\(target.display)"]) }
+                attempt = 0
+                try await forward(&session)
+                await central.closeAndWait()
+                return
+            } catch is CancellationError {
+                connection?.close()
+                return
+            } catch {
+                connection?.close()
+                let reason = Self.describe(error)
+                update { $0.connected = false; $0.lastError = reason }
+                instruments.connected.record(0)
+                instruments.errors.increment()
+                let delay = backoff(attempt)
+                attempt += 1
+                let held = (try? await refreshBacklog()) ?? 0
+                logger.warning("forwarding failed, retrying", metadata: [
+                    "forward.target": "\(target.display)", "forward.error": "\(reason)",
+                    "forward.retry_in": "\(String(format: "%.1f", Double(delay) / 1000)) s",
+                    "forward.pending_readings": "\(held)",
+                ])
+                let (store, now) = (store, now())
+                let streams = settings.streams
+                _ = try? await queue.run {
+                    for stream in ForwardStream.allCases where streams.contains(stream) {
+                        try store.recordForwardError(stream, reason, at: now)
+                    }
+                }
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(delay)) }
+                } catch {
+                    return
+                }
+            }
+        }
+    }
+
+    /// The connection's state across passes.
+    struct Session {
+        let connection: CentralConnection
+        /// Days of `readings` known to have a partition.
+        var partitions: Set<Int64> = []
+        /// What `twin_latest` was last given, per series: only changed rows are sent again.
+        var latestSent: [Int64: Int64] = [:]
+        var lastLatestPass: Int64 = 0
+        var lastHousekeeping: Int64 = 0
+    }
+
+    /// Passes until shut down; throws on the first failure.
+    private func forward(_ session: inout Session) async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            var moved = 0
+            let streams = settings.streams
+            if streams.contains(.alerts) { moved += try await forwardAlerts(session.connection) }
+            if streams.contains(.maintenance) { moved += try await forwardMaintenance(session.connection) }
+            if streams.contains(.latest), now() - session.lastLatestPass >= settings.latestIntervalMillis {
+                session.lastLatestPass = now()
+                moved += try await forwardLatest(&session)
+            }
+            var full = false
+            if streams.contains(.readings) {
+                let count = try await forwardReadings(&session)
+                moved += count
+                full = count >= settings.batchSize
+            }
+            if streams.contains(.quarantine) { moved += try await forwardQuarantine(session.connection) }
+            if now() - session.lastHousekeeping >= 1_000 {
+                session.lastHousekeeping = now()
+                try await housekeeping(&session)
+            }
+            if !full && moved < settings.batchSize {
+                do {
+                    try await cancelWhenGracefulShutdown {
+                        try await Task.sleep(for: .milliseconds(self.settings.pollMillis))
+                    }
+                } catch {
+                    return
+                }
+            }
+        }
+    }
+
+    // MARK: Streams
+
+    private func forwardReadings(_ session: inout Session) async throws -> Int {
+        let (reader, limit) = (reader, settings.batchSize)
+        let batch = try await queue.run { try reader.queuedReadings(limit: limit) }
+        guard batch.count > 0 else { return 0 }
+        var days = Set<Int64>()
+        for timestamp in batch.timestamps { days.insert(CentralSchema.day(of: timestamp)) }
+        let missing = days.subtracting(session.partitions)
+        if !missing.isEmpty {
+            try await CentralSchema.ensurePartitions(missing, session.connection)
+            session.partitions.formUnion(missing)
+        }
+        let gateway = settings.gateway
+        try await transaction(session.connection) { connection in
+            try await connection.execute("""
+                INSERT INTO readings (gateway, asset, metric, ts, value)
+                SELECT \(gateway), a, m, t, v FROM unnest(\(batch.assets)::text[], \(batch.metrics)::text[],
+                    \(batch.timestamps)::int8[], \(batch.values)::float8[]) AS u (a, m, t, v)
+                ON CONFLICT DO NOTHING
+                """)
+        }
+        try await advance(.readings, to: batch.last, rows: batch.count)
+        return batch.count
+    }
+
+    private func forwardAlerts(_ connection: CentralConnection) async throws -> Int {
+        let (reader, store, limit) = (reader, store, min(settings.batchSize, 1_000))
+        let batch = try await queue.run {
+            try reader.alertEvents(after: try store.forwardPosition(.alerts), limit: limit)
+        }
+        guard !batch.events.isEmpty else { return 0 }
+        let gateway = settings.gateway
+        try await transaction(connection) { connection in
+            for alert in batch.alerts {
+                try await connection.execute("""
+                    INSERT INTO alerts (gateway, id, asset, rule, severity, state, raised_at, cleared_at, acked_at,
+                        value, message)
+                    VALUES (\(gateway), \(alert.id), \(alert.asset), \(alert.rule), \(alert.severity.rawValue),
+                        \(alert.state.rawValue), \(alert.raisedAt), \(alert.clearedAt), \(alert.ackedAt),
+                        \(alert.value), \(alert.message))
+                    ON CONFLICT (gateway, id) DO UPDATE SET state = excluded.state,
+                        cleared_at = excluded.cleared_at, acked_at = excluded.acked_at
+                    """)
+            }
+            for event in batch.events {
+                try await connection.execute("""
+                    INSERT INTO alert_events (gateway, id, alert_id, ts, event, value, message)
+                    VALUES (\(gateway), \(event.id), \(event.alertID), \(event.timestamp), \(event.kind.rawValue),
+                        \(event.value), \(event.message))
+                    ON CONFLICT DO NOTHING
+                    """)
+            }
+        }
+        try await advance(.alerts, to: batch.last, rows: batch.events.count)
+        return batch.events.count
+    }
+
+    private func forwardMaintenance(_ connection: CentralConnection) async throws -> Int {
+        let (reader, store, limit) = (reader, store, min(settings.batchSize, 1_000))
+        let batch = try await queue.run {
+            try reader.maintenanceEvents(after: try store.forwardPosition(.maintenance), limit: limit)
+        }
+        guard !batch.events.isEmpty else { return 0 }
+        let gateway = settings.gateway
+        try await transaction(connection) { connection in
+            for event in batch.events {
+                try await connection.execute("""
+                    INSERT INTO maintenance (gateway, id, asset, kind, counter, at, note)
+                    VALUES (\(gateway), \(event.id ?? 0), \(event.asset), \(event.kind.rawValue), \(event.counter),
+                        \(event.timestamp), \(event.note))
+                    ON CONFLICT DO NOTHING
+                    """)
+            }
+        }
+        try await advance(.maintenance, to: batch.last, rows: batch.events.count)
+        return batch.events.count
+    }
+
+    private func forwardQuarantine(_ connection: CentralConnection) async throws -> Int {
+        let (reader, store, limit) = (reader, store, settings.batchSize)
+        let batch = try await queue.run {
+            try reader.quarantineEntries(after: try store.forwardPosition(.quarantine), limit: limit)
+        }
+        guard !batch.entries.isEmpty else { return 0 }
+        let gateway = settings.gateway
+        let ids = batch.entries.map(\.id), times = batch.entries.map(\.receivedAt)
+        let topics = batch.entries.map(\.topic), reasons = batch.entries.map(\.reason)
+        try await transaction(connection) { connection in
+            try await connection.execute("""
+                INSERT INTO quarantine (gateway, id, received_at, topic, reason)
+                SELECT \(gateway), i, r, t, w FROM unnest(\(ids)::int8[], \(times)::int8[], \(topics)::text[],
+                    \(reasons)::text[]) AS u (i, r, t, w)
+                ON CONFLICT DO NOTHING
+                """)
+        }
+        try await advance(.quarantine, to: batch.last, rows: batch.entries.count)
+        return batch.entries.count
+    }
+
+    /// The latest value of every series that changed since the last pass (all of them after a reconnect).
+    private func forwardLatest(_ session: inout Session) async throws -> Int {
+        let reader = reader
+        let rows = try await queue.run { try reader.latestWithSeries() }
+        let changed = rows.filter { session.latestSent[$0.series] != $0.reading.timestamp }
+        guard !changed.isEmpty else { return 0 }
+        let gateway = settings.gateway
+        for start in stride(from: 0, to: changed.count, by: settings.batchSize) {
+            let slice = changed[start..<min(start + settings.batchSize, changed.count)]
+            let assets = slice.map(\.reading.asset), metrics = slice.map(\.reading.metric)
+            let times = slice.map(\.reading.timestamp), values = slice.map(\.reading.value)
+            try await transaction(session.connection) { connection in
+                try await connection.execute("""
+                    INSERT INTO twin_latest (gateway, asset, metric, ts, value)
+                    SELECT \(gateway), a, m, t, v FROM unnest(\(assets)::text[], \(metrics)::text[],
+                        \(times)::int8[], \(values)::float8[]) AS u (a, m, t, v)
+                    ON CONFLICT (gateway, asset, metric) DO UPDATE SET ts = excluded.ts, value = excluded.value
+                        WHERE excluded.ts >= twin_latest.ts
+                    """)
+            }
+            for row in slice { session.latestSent[row.series] = row.reading.timestamp }
+        }
+        let newest = changed.map(\.reading.timestamp).max() ?? 0
+        try await advance(.latest, to: newest, rows: changed.count)
+        return changed.count
+    }
+
+    // MARK: Support
+
+    /// Once a second: partitions ahead, the backlog cap, the gauges.
+    private func housekeeping(_ session: inout Session) async throws {
+        try await ensurePartitions(around: now(), &session)
+        _ = try await refreshBacklog()
+    }
+
+    /// Applies the backlog cap, then refreshes the pending/lag figures; returns the readings held.
+    private func refreshBacklog() async throws -> Int64 {
+        let (store, reader, cap) = (store, reader, settings.maxBacklog)
+        let (dropped, backlog) = try await queue.run {
+            (try store.capForwardQueue(maxRows: cap), try reader.forwardBacklog())
+        }
+        if dropped > 0 {
+            instruments.dropped.increment(by: Int64(dropped))
+            logger.error("forward backlog over its cap: the oldest readings were dropped from forwarding (they stay in the local database)", metadata: [
+                             "forward.dropped": "\(dropped)", "forward.max_backlog": "\(cap)"])
+        }
+        let lag = backlog.oldest.map { max(0, now() - $0) } ?? 0
+        update { $0.pendingReadings = backlog.pending; $0.lagMillis = lag }
+        instruments.pending.record(backlog.pending)
+        instruments.lag.record(Double(lag) / 1000)
+        return backlog.pending
+    }
+
+    private func ensurePartitions(around time: Int64, _ session: inout Session) async throws {
+        let today = CentralSchema.day(of: time)
+        let wanted = Set((today - 1)...(today + Int64(settings.partitionsAhead)))
+        let missing = wanted.subtracting(session.partitions)
+        guard !missing.isEmpty else { return }
+        try await CentralSchema.ensurePartitions(missing, session.connection)
+        session.partitions.formUnion(missing)
+    }
+
+    private func advance(_ stream: ForwardStream, to position: Int64, rows: Int) async throws {
+        let (store, time) = (store, now())
+        try await queue.run { try store.advanceForward(stream, to: position, rows: rows, at: time) }
+        instruments.rows(stream).increment(by: Int64(rows))
+        update { $0.forwardedRows += Int64(rows) }
+    }
+
+    /// Runs `body` in a transaction that also stamps this gateway's `last_forward_at`.
+    private func transaction(_ connection: CentralConnection,
+                             _ body: (CentralConnection) async throws -> Void) async throws {
+        // No ROLLBACK on failure: the caller abandons the connection, and the server rolls back what it held. (A
+        // query on a connection the server has just dropped may never complete in postgres-nio 1.33.)
+        try await connection.execute("BEGIN")
+        try await body(connection)
+        try await connection.execute("""
+            INSERT INTO gateways (gateway, last_forward_at) VALUES (\(settings.gateway), now())
+            ON CONFLICT (gateway) DO UPDATE SET last_forward_at = now()
+            """)
+        try await connection.execute("COMMIT")
+    }
+
+    /// Full jitter over the upper half: a delay between half and all of min × 2^attempt, capped at max.
+    func backoff(_ attempt: Int) -> Int64 {
+        let base = settings.minDelayMillis.multipliedReportingOverflow(by: 1 << min(attempt, 20))
+        let capped = min(settings.maxDelayMillis, base.overflow ? settings.maxDelayMillis : base.partialValue)
+        return capped / 2 + Int64.random(in: 0...max(0, capped - capped / 2))
+    }
+
+    private func update(_ body: (inout ForwardStatus) -> Void) {
+        state.withLock { body(&$0) }
+    }
+
+    /// postgres-nio's own logging is for its developers: errors reach ours, once per attempt.
+    private var quietLogger: Logger {
+        var quiet = logger
+        quiet.logLevel = .critical
+        return quiet
+    }
+
+    /// One readable line for an error: the server's message and SQLSTATE, or the network's reason. (PSQLError's own
+    /// description withholds the details on purpose.)
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                return message + state
+            }
+            if let underlying = error.underlying { return describe(underlying) }
+            if error.code == .serverClosedConnection { return "the server closed the connection" }
+            return "\(error.code)"
+        }
+        if let error = error as? PostgresTransactionError {
+            if let inner = error.closureError ?? error.commitError ?? error.beginError { return describe(inner) }
+        }
+        if let error = error as? ForwardError { return error.description }
+        if let error = error as? StoreError { return "\(error)" }
+        let text = String(describing: error)
+        // NIO's connection errors nest the reason (errno text) deep in a long description.
+        for reason in ["Connection refused", "Connection reset by peer", "No route to host", "Network is unreachable",
+                       "Connection timed out", "Name or service not known"] where text.contains(reason) {
+            return reason.lowercased()
+        }
+        return text
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import GRDB
+import TwinCore
+
+/// The streams a forwarder keeps a cursor for, by the name stored in `forward_cursors`.
+public enum ForwardStream: String, Sendable, CaseIterable, Codable {
+    case alerts, maintenance, latest, readings, quarantine
+}
+
+extension TwinStoreReader {
+    /// Up to `limit` queued readings, oldest first.
+    public func queuedReadings(limit: Int) throws -> ForwardReadings {
+        try read("read the readings to forward") { db in
+            var batch = ForwardReadings()
+            let statement = try db.cachedStatement(sql: """
+                SELECT q.seq, s.asset, s.metric, q.ts, q.value FROM forward_queue q JOIN series s ON s.id = q.series_id
+                ORDER BY q.seq LIMIT ?
+                """)
+            let rows = try Row.fetchCursor(statement, arguments: [limit])
+            while let row = try rows.next() {
+                batch.last = row[0]
+                batch.assets.append(row[1])
+                batch.metrics.append(row[2])
+                batch.timestamps.append(row[3])
+                batch.values.append(row[4])
+            }
+            return batch
+        }
+    }
+
+    /// Up to `limit` alert events after `after`, and the alerts they belong to as they are now.
+    public func alertEvents(after: Int64, limit: Int) throws -> ForwardAlerts {
+        try read("read the alert events to forward") { db in
+            var batch = ForwardAlerts()
+            batch.events = try Row.fetchAll(db, sql: """
+                SELECT id, alert_id, ts, event, value, message FROM alert_history WHERE id > ? ORDER BY id LIMIT ?
+                """, arguments: [after, limit]).map(AlertEvent.init(row:))
+            batch.last = batch.events.last?.id ?? after
+            let ids = Set(batch.events.map(\.alertID)).sorted()
+            for chunk in stride(from: 0, to: ids.count, by: 500) {
+                let slice = Array(ids[chunk..<min(chunk + 500, ids.count)])
+                let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                batch.alerts += try Row.fetchAll(db, sql: """
+                    SELECT \(StoreSQL.alertColumns) FROM alerts WHERE id IN (\(marks))
+                    """, arguments: StatementArguments(slice)).map(StoredAlert.init(row:))
+            }
+            return batch
+        }
+    }
+
+    /// Up to `limit` maintenance events after `after`.
+    public func maintenanceEvents(after: Int64, limit: Int) throws -> ForwardMaintenance {
+        try read("read the maintenance events to forward") { db in
+            var batch = ForwardMaintenance()
+            batch.events = try Row.fetchAll(db, sql: """
+                SELECT id, asset, kind, counter, at, note FROM maintenance_events WHERE id > ? ORDER BY id LIMIT ?
+                """, arguments: [after, limit]).map(MaintenanceEvent.init(row:))
+            batch.last = batch.events.last?.id ?? after
+            return batch
+        }
+    }
+
+    /// Up to `limit` quarantined messages after `after` (without payloads).
+    public func quarantineEntries(after: Int64, limit: Int) throws -> ForwardQuarantine {
+        try read("read the quarantine entries to forward") { db in
+            var batch = ForwardQuarantine()
+            batch.entries = try Row.fetchAll(db, sql: """
+                SELECT id, received_at, topic, reason FROM quarantine_entries WHERE id > ? ORDER BY id LIMIT ?
+                """, arguments: [after, limit]).map {
+                ForwardQuarantine.Entry(id: $0[0], receivedAt: $0[1], topic: $0[2], reason: $0[3])
+            }
+            batch.last = batch.entries.last?.id ?? after
+            return batch
+        }
+    }
+
+    /// The newest reading of every series, with its series id.
+    public func latestWithSeries() throws -> [(series: Int64, reading: Reading)] {
+        try read("read the latest values to forward") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT l.series_id, s.asset, s.metric, l.ts, l.value FROM latest l JOIN series s ON s.id = l.series_id
+                """).map { ($0[0], Reading(asset: $0[1], metric: $0[2], timestamp: $0[3], value: $0[4])) }
+        }
+    }
+
+    /// The readings waiting in the queue, and the timestamp of the oldest (nil when none wait). Cheap: the queue's
+    /// `seq` is contiguous, so the count is the difference of its ends.
+    public func forwardBacklog() throws -> (pending: Int64, oldest: Int64?) {
+        try read("read the forward backlog") { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT (SELECT seq FROM forward_queue ORDER BY seq LIMIT 1), (SELECT max(seq) FROM forward_queue),
+                       (SELECT ts FROM forward_queue ORDER BY seq LIMIT 1)
+                """)
+            guard let first: Int64 = row?[0], let last: Int64 = row?[1] else { return (0, nil) }
+            return (last - first + 1, row?[2])
+        }
+    }
+
+    /// Every stream's cursor, what is left to forward, and its last error.
+    public func forwardCursors() throws -> [ForwardCursor] {
+        try read("read the forward cursors") { db in
+            guard try db.tableExists("forward_cursors") else { return [] }
+            var saved: [String: Row] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT stream, position, forwarded, dropped, forwarded_at, error, error_at FROM forward_cursors
+                """) {
+                saved[row[0]] = row
+            }
+            return try ForwardStream.allCases.map { stream in
+                let row = saved[stream.rawValue]
+                let position: Int64 = row?[1] ?? 0
+                var cursor = ForwardCursor(stream: stream.rawValue, position: position, newest: position, pending: 0,
+                                           forwarded: row?[2] ?? 0, dropped: row?[3] ?? 0, forwardedAt: row?[4],
+                                           oldestPending: nil, error: row?[5], errorAt: row?[6])
+                func newest(_ sql: String) throws -> Int64 { try Int64.fetchOne(db, sql: sql) ?? position }
+                switch stream {
+                case .alerts: cursor.newest = try newest("SELECT max(id) FROM alert_history")
+                case .maintenance: cursor.newest = try newest("SELECT max(id) FROM maintenance_events")
+                case .quarantine: cursor.newest = try newest("SELECT max(id) FROM quarantine_entries")
+                case .latest: break
+                case .readings:
+                    let row = try Row.fetchOne(db, sql: """
+                        SELECT count(*), max(seq), (SELECT ts FROM forward_queue ORDER BY seq LIMIT 1) FROM forward_queue
+                        """)
+                    cursor.pending = row?[0] ?? 0
+                    cursor.newest = row?[1] ?? position
+                    cursor.oldestPending = row?[2]
+                    return cursor
+                }
+                cursor.pending = max(0, cursor.newest - position)
+                return cursor
+            }
+        }
+    }
+}
+
+extension TwinStore {
+    /// Records that `stream` is forwarded through `position` (`rows` more of it); for readings, also takes the
+    /// forwarded rows out of the queue, in the same transaction.
+    public func advanceForward(_ stream: ForwardStream, to position: Int64, rows: Int, at time: Int64) throws {
+        try withOpenDatabase("record forwarding progress") {
+            try database.inTransaction(.immediate) { db in
+                if stream == .readings {
+                    try db.execute(sql: "DELETE FROM forward_queue WHERE seq <= ?", arguments: [position])
+                }
+                try db.execute(sql: """
+                    INSERT INTO forward_cursors (stream, position, forwarded, forwarded_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (stream) DO UPDATE SET position = excluded.position,
+                        forwarded = forwarded + excluded.forwarded, forwarded_at = excluded.forwarded_at,
+                        error = NULL, error_at = NULL
+                    """, arguments: [stream.rawValue, position, rows, time])
+                return .commit
+            }
+        }
+    }
+
+    /// Records the last error of `stream` (shown by `twind forward status`).
+    public func recordForwardError(_ stream: ForwardStream, _ message: String, at time: Int64) throws {
+        try withOpenDatabase("record a forwarding error") {
+            try database.write { db in
+                try db.execute(sql: """
+                    INSERT INTO forward_cursors (stream, error, error_at) VALUES (?, ?, ?)
+                    ON CONFLICT (stream) DO UPDATE SET error = excluded.error, error_at = excluded.error_at
+                    """, arguments: [stream.rawValue, message, time])
+            }
+        }
+    }
+
+    /// The cursor of `stream` (0 before anything was forwarded).
+    public func forwardPosition(_ stream: ForwardStream) throws -> Int64 {
+        try withOpenDatabase("read a forward cursor") {
+            try database.read { db in
+                try Int64.fetchOne(db, sql: "SELECT position FROM forward_cursors WHERE stream = ?",
+                                   arguments: [stream.rawValue]) ?? 0
+            }
+        }
+    }
+
+    /// Deletes the oldest queued readings beyond `maxRows` and counts them as dropped; returns how many. The queue's
+    /// `seq` values are contiguous (only the oldest are ever deleted), so the surplus is one range.
+    public func capForwardQueue(maxRows: Int) throws -> Int {
+        try withOpenDatabase("cap the forward queue") {
+            var dropped = 0
+            try database.inTransaction(.immediate) { db in
+                let row = try Row.fetchOne(db, sql: "SELECT min(seq), max(seq) FROM forward_queue")
+                guard let first: Int64 = row?[0], let last: Int64 = row?[1],
+                      last - first + 1 > Int64(maxRows) else { return .commit }
+                let cutoff = last - Int64(maxRows)
+                try db.execute(sql: "DELETE FROM forward_queue WHERE seq <= ?", arguments: [cutoff])
+                dropped = db.changesCount
+                try db.execute(sql: """
+                    INSERT INTO forward_cursors (stream, position, dropped) VALUES ('readings', ?, ?)
+                    ON CONFLICT (stream) DO UPDATE SET dropped = dropped + excluded.dropped,
+                        position = max(position, excluded.position)
+                    """, arguments: [cutoff, dropped])
+                return .commit
+            }
+            return dropped
+        }
+    }
+}

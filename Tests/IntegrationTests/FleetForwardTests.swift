@@ -1,0 +1,237 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Forwarding to a real PostgreSQL (`forward:`), started by the harness: three gateways, an outage, a crash.
+@Suite(.serialized) struct FleetForwardTests {
+    /// One gateway: its broker, its daemon, its simulated fleet.
+    struct Gateway {
+        let name: String
+        let broker: MosquittoBroker
+        let daemon: DaemonProcess
+    }
+
+    static func forwardYAML(_ server: PostgresServer, gateway: String, url: String? = nil,
+                            passwordFile: String? = nil) -> String {
+        """
+        forward:
+          url: "\(url ?? server.url)"
+          password_file: \(passwordFile ?? server.passwordFile)
+          gateway: \(gateway)
+          batch_rows: 2000
+          poll: 50ms
+          retry: { min: 200ms, max: 2s }
+        rules:
+          - name: hot-bearing
+            select: { asset: "pump-*" }
+            metric: temp
+            severity: warning
+            threshold: { above: 70, clear_below: 65 }
+
+        """
+    }
+
+    static func startGateway(_ name: String, _ server: PostgresServer) throws -> Gateway {
+        let broker = try MosquittoBroker.start(persistence: true)
+        let daemon = try DaemonProcess(broker: broker, clientID: "twind-\(name)",
+                                       extraYAML: forwardYAML(server, gateway: name))
+        try daemon.start()
+        return Gateway(name: name, broker: broker, daemon: daemon)
+    }
+
+    static func sqlite(_ database: String, _ sql: String) throws -> String {
+        let result = try runTool("/usr/bin/sqlite3", ["-readonly", database, sql])
+        guard result.status == 0 else { throw TestFailure("sqlite3 failed: \(result.output)") }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func count(_ text: String) -> Int { Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1 }
+
+    /// Every reading of a gateway as `asset|metric|ts|value`, the value parsed to a Double on both sides (sqlite3
+    /// prints 17 significant digits, PostgreSQL the shortest exact form), sorted.
+    static func readings(sqlite database: String) throws -> [String] {
+        try sqlite(database, "SELECT asset, metric, ts, printf('%!.17g', value) FROM readings ORDER BY 1, 2, 3")
+            .split(separator: "\n").map(normalize)
+    }
+
+    static func readings(_ server: PostgresServer, gateway: String) throws -> [String] {
+        try server.psql("SELECT asset, metric, ts, value FROM readings WHERE gateway = '\(gateway)' ORDER BY 1, 2, 3")
+            .split(separator: "\n").map(normalize)
+    }
+
+    static func normalize(_ line: Substring) -> String {
+        var fields = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        if let value = fields.last.flatMap(Double.init) { fields[fields.count - 1] = "\(value.bitPattern)" }
+        return fields.joined(separator: "|")
+    }
+
+    /// The first series whose readings differ, for the failure message.
+    static func firstDifference(_ local: [String], _ central: [String]) -> String {
+        func bySeries(_ rows: [String]) -> [String: [String]] {
+            Dictionary(grouping: rows) { $0.split(separator: "|").prefix(2).joined(separator: "|") }
+        }
+        let (a, b) = (bySeries(local), bySeries(central))
+        for key in Set(a.keys).union(b.keys).sorted() where a[key] != b[key] {
+            return "\(key): \(a[key]?.count ?? 0) local, \(b[key]?.count ?? 0) central"
+        }
+        return "none"
+    }
+
+    static func pause(_ seconds: Double) async throws { try await Task.sleep(for: .milliseconds(Int(seconds * 1000))) }
+
+    @Test("three gateways forward exactly their history through a 30 s PostgreSQL outage and a kill -9")
+    func threeGatewaysThroughOutageAndCrash() async throws {
+        let server = try PostgresServer.start()
+        defer { try? server.stop() }
+        var gateways: [Gateway] = []
+        defer { for gateway in gateways { gateway.daemon.kill() } }
+        for index in 1...3 { gateways.append(try Self.startGateway("site-\(index)", server)) }
+        for gateway in gateways {
+            let publisher = try Harness.publisher(gateway.broker)
+            try await Harness.waitUntilIngesting(gateway.daemon, publisher)
+            publisher.disconnect()
+        }
+        // Each site's fleet: 12 pumps at 150 msg/s for 48 s; overheating pumps raise and clear alerts.
+        var fleets: [ChildProcess] = []
+        for (index, gateway) in gateways.enumerated() {
+            fleets.append(try ChildProcess.spawn(Twind.executable, arguments: [
+                "simulate", "--broker", gateway.broker.url, "--assets", "12", "--rate", "150", "--duration", "48",
+                "--scenario", "overheat", "--seed", "\(index + 1)", "--quiet",
+            ], outputPath: gateway.daemon.directory.appendingPathComponent("simulate.log").path))
+        }
+        defer { for fleet in fleets { fleet.signal(SIGKILL) } }
+        try await Self.pause(6)
+
+        // The outage: PostgreSQL away for 30 s. Ingest must go on committing all the while.
+        try server.stop()
+        let before = try gateways.map { Self.count(try Self.sqlite($0.daemon.databasePath,
+                                                                     "SELECT count(*) FROM readings")) }
+        try await Self.pause(30)
+        let during = try gateways.map { Self.count(try Self.sqlite($0.daemon.databasePath,
+                                                                     "SELECT count(*) FROM readings")) }
+        for (index, gateway) in gateways.enumerated() {
+            // 150 msg/s × 4 readings for ~30 s: ~18,000; ask for a third of it.
+            #expect(during[index] - before[index] > 7_000,
+                    "\(gateway.name) committed only \(during[index] - before[index]) readings while PostgreSQL was down")
+            let status = try Self.sqlite(gateway.daemon.databasePath,
+                                         "SELECT error FROM forward_cursors WHERE stream = 'readings'")
+            #expect(!status.isEmpty, "\(gateway.name) recorded no forwarding error during the outage")
+        }
+        try server.launch()
+
+        // A crash mid-forward: gateway 2 is killed as soon as it has forwarded part of its backlog, and restarted.
+        let crashed = gateways[1]
+        let forwardedBefore = Self.count(try Self.sqlite(crashed.daemon.databasePath,
+                                                         "SELECT forwarded FROM forward_cursors WHERE stream = 'readings'"))
+        for _ in 0..<400 {
+            let now = Self.count(try Self.sqlite(crashed.daemon.databasePath,
+                                                 "SELECT forwarded FROM forward_cursors WHERE stream = 'readings'"))
+            if now > forwardedBefore { break }
+            try await Self.pause(0.05)
+        }
+        try await crashed.daemon.kill9()
+        let pendingAtCrash = Self.count(try Self.sqlite(crashed.daemon.databasePath,
+                                                        "SELECT count(*) FROM forward_queue"))
+        try crashed.daemon.start()
+
+        for (index, fleet) in fleets.enumerated() {
+            try await waitUntil(timeout: .seconds(60)) { !fleet.isRunning }
+            #expect(((fleet.exitStatus ?? -1) >> 8) & 0xFF == 0, "the fleet of \(gateways[index].name) failed")
+        }
+        // Caught up: every gateway's queue empty and its readings count matched in PostgreSQL.
+        for gateway in gateways {
+            var caughtUp = false
+            for _ in 0..<240 {
+                let local = Self.count(try Self.sqlite(gateway.daemon.databasePath, "SELECT count(*) FROM readings"))
+                let queued = Self.count(try Self.sqlite(gateway.daemon.databasePath,
+                                                        "SELECT count(*) FROM forward_queue"))
+                let central = Self.count(try server.psql(
+                    "SELECT count(*) FROM readings WHERE gateway = '\(gateway.name)'"))
+                if queued == 0 && local == central {
+                    caughtUp = true
+                    break
+                }
+                try await Self.pause(0.5)
+            }
+            #expect(caughtUp, "\(gateway.name) did not catch up:\n\(gateway.daemon.log.suffix(2_000))")
+        }
+        // Latest values and alerts settle within a forward pass after the last change.
+        try await Self.pause(2)
+
+        var alertsSeen = 0
+        for gateway in gateways {
+            let local = try Self.readings(sqlite: gateway.daemon.databasePath)
+            let central = try Self.readings(server, gateway: gateway.name)
+            #expect(local.count > 25_000, "\(gateway.name) stored only \(local.count) readings")
+            let difference = local == central ? "none" : Self.firstDifference(local, central)
+            #expect(local == central,
+                    "\(gateway.name): \(local.count) local vs \(central.count) central readings; first difference: \(difference)")
+            let alertColumns = "id, asset, rule, severity, state, raised_at, coalesce(cleared_at, -1)"
+            let localAlerts = try Self.sqlite(gateway.daemon.databasePath,
+                                              "SELECT \(alertColumns) FROM alerts ORDER BY id")
+            let centralAlerts = try server.psql(
+                "SELECT \(alertColumns) FROM alerts WHERE gateway = '\(gateway.name)' ORDER BY id")
+            #expect(localAlerts == centralAlerts, "\(gateway.name) alerts differ")
+            let eventColumns = "id, alert_id, ts, event"
+            let localEvents = try Self.sqlite(gateway.daemon.databasePath,
+                                              "SELECT \(eventColumns) FROM alert_events ORDER BY id")
+            let centralEvents = try server.psql(
+                "SELECT \(eventColumns) FROM alert_events WHERE gateway = '\(gateway.name)' ORDER BY id")
+            #expect(localEvents == centralEvents, "\(gateway.name) alert events differ")
+            alertsSeen += localAlerts.split(separator: "\n").count
+            let localLatest = try Self.sqlite(gateway.daemon.databasePath,
+                                              "SELECT asset, metric, ts FROM twin_latest ORDER BY 1, 2")
+            let centralLatest = try server.psql(
+                "SELECT asset, metric, ts FROM twin_latest WHERE gateway = '\(gateway.name)' ORDER BY 1, 2")
+            #expect(localLatest == centralLatest, "\(gateway.name) twin_latest differs")
+        }
+        #expect(alertsSeen > 0, "no alerts were raised: the alert streams went untested")
+        // The kill came mid-forward (readings still queued), and the restarted gateway went on from its cursor.
+        #expect(pendingAtCrash > 0, "gateway 2 had forwarded everything before the kill: not a mid-forward crash")
+        let duplicates = Self.count(try server.psql("""
+            SELECT count(*) FROM (SELECT 1 FROM alert_events GROUP BY gateway, id HAVING count(*) > 1) d
+            """))
+        #expect(duplicates == 0)
+        let partitions = Self.count(try server.psql(
+            "SELECT count(*) FROM pg_inherits WHERE inhparent = 'readings'::regclass"))
+        #expect(partitions >= 4, "expected daily partitions created ahead, found \(partitions)")
+    }
+
+    @Test("a wrong password or a missing database: one clear line per retry, no crash, ingest goes on")
+    func wrongPasswordAndMissingDatabase() async throws {
+        let server = try PostgresServer.start()
+        defer { try? server.stop() }
+        let wrongPassword = server.directory + "-wrong"
+        try "not-the-password\n".write(toFile: wrongPassword, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: wrongPassword) }
+        let missing = server.url.replacingOccurrences(of: "/\(server.database)?", with: "/nosuchdb?")
+        let cases: [(yaml: String, expected: String)] = [
+            (Self.forwardYAML(server, gateway: "a", passwordFile: wrongPassword), "password authentication failed"),
+            (Self.forwardYAML(server, gateway: "b", url: missing), "database \"nosuchdb\" does not exist"),
+        ]
+        for (yaml, expected) in cases {
+            let (broker, daemon, publisher, _) = try await Harness.startDaemon(extraYAML: yaml)
+            defer {
+                daemon.kill()
+                publisher.disconnect()
+                broker.stop()
+            }
+            var error = ""
+            for _ in 0..<100 where !error.contains(expected) {
+                error = try Self.sqlite(daemon.databasePath,
+                                        "SELECT coalesce(error, '') FROM forward_cursors WHERE stream = 'readings'")
+                try await Self.pause(0.1)
+            }
+            #expect(error.contains(expected), "forward status shows \"\(error)\"")
+            try await Self.pause(3)
+            #expect(daemon.isRunning)
+            let lines = daemon.log.split(separator: "\n").filter { $0.contains("forwarding failed, retrying") }
+            // Retries of 200 ms doubling to 2 s over ≥ 3 s: a handful of lines, each with the reason, not a flood.
+            #expect(lines.count >= 2 && lines.count <= 12, "\(lines.count) failure lines")
+            #expect(lines.allSatisfy { $0.contains(expected) })
+            #expect(!daemon.log.contains(server.password))
+            // Ingest is not held up: a probe still goes in.
+            try await Harness.waitUntilIngesting(daemon, publisher, timeout: .seconds(20))
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import TwinCore
+
+@testable import TwinStore
+
+/// The store's side of forwarding: the queue written in each commit, cursors, the backlog cap.
+struct ForwardQueueTests {
+    @Test func commitsQueueEveryReadingInCommitOrderOnlyWhenAskedTo() throws {
+        try withStore { store, _ in
+            try store.commit(IngestBatch(readings: [reading("a", "m", 1, 1)]))
+            #expect(try store.count("forward_queue") == 0)
+        }
+        try withStore(StoreConfiguration(queueForForwarding: true)) { store, directory in
+            // A late reading (ts 5 after ts 10) keeps its commit position; a redelivery is queued again and left to
+            // the central ON CONFLICT DO NOTHING, where the first copy (the one SQLite kept) wins.
+            try store.commit(IngestBatch(readings: [reading("a", "m", 10, 1), reading("b", "m", 10, 2)]))
+            try store.commit(IngestBatch(readings: [reading("a", "m", 5, 3), reading("a", "m", 10, 99)]))
+            let reader = try TwinStoreReader(path: directory.databasePath)
+            let batch = try reader.queuedReadings(limit: 100)
+            #expect(batch.count == 4)
+            #expect(batch.assets == ["a", "b", "a", "a"])
+            #expect(batch.timestamps == [10, 10, 5, 10])
+            #expect(batch.values == [1, 2, 3, 99])
+            let backlog = try reader.forwardBacklog()
+            #expect(backlog.pending == 4)
+            #expect(backlog.oldest == 10)
+
+            // Forwarded up to the second row: those two leave the queue, the cursor moves, the count adds up.
+            let firstTwo = try reader.queuedReadings(limit: 2)
+            try store.advanceForward(.readings, to: firstTwo.last, rows: firstTwo.count, at: 1_000)
+            let rest = try reader.queuedReadings(limit: 100)
+            #expect(rest.timestamps == [5, 10])
+            let cursor = try #require(try reader.forwardCursors().first { $0.stream == "readings" })
+            #expect(cursor.position == firstTwo.last)
+            #expect(cursor.forwarded == 2)
+            #expect(cursor.pending == 2)
+            #expect(cursor.forwardedAt == 1_000)
+        }
+    }
+
+    @Test func anErrorIsShownUntilTheNextSuccess() throws {
+        try withStore { store, directory in
+            try store.recordForwardError(.alerts, "connection refused", at: 5)
+            let reader = try TwinStoreReader(path: directory.databasePath)
+            var alerts = try #require(try reader.forwardCursors().first { $0.stream == "alerts" })
+            #expect(alerts.error == "connection refused")
+            #expect(alerts.errorAt == 5)
+            try store.advanceForward(.alerts, to: 0, rows: 0, at: 6)
+            alerts = try #require(try reader.forwardCursors().first { $0.stream == "alerts" })
+            #expect(alerts.error == nil)
+        }
+    }
+
+    @Test func theCapDropsTheOldestAndCountsThem() throws {
+        try withStore(StoreConfiguration(queueForForwarding: true)) { store, directory in
+            let readings = (0..<50).map { reading("a", "m", Int64($0), Double($0)) }
+            try store.commit(IngestBatch(readings: readings))
+            #expect(try store.capForwardQueue(maxRows: 60) == 0)
+            #expect(try store.capForwardQueue(maxRows: 20) == 30)
+            let reader = try TwinStoreReader(path: directory.databasePath)
+            let left = try reader.queuedReadings(limit: 100)
+            #expect(left.timestamps == (30..<50).map(Int64.init))
+            let cursor = try #require(try reader.forwardCursors().first { $0.stream == "readings" })
+            #expect(cursor.dropped == 30)
+            #expect(cursor.pending == 20)
+            // The readings themselves stay in the history.
+            #expect(try store.count("readings") == 50)
+        }
+    }
+}
