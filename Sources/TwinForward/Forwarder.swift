@@ -82,6 +82,8 @@ public final class Forwarder: Service, Sendable {
                         "forward.schema_version": "\(applied.upperBound)", "forward.target": "\(target.display)"])
                 }
                 try await ensurePartitions(around: now(), &session)
+                let store = store
+                try await queue.run { try store.clearForwardErrors() }
                 update { $0.connected = true; $0.lastError = nil }
                 instruments.connected.record(1)
                 if attempt > 0 { logger.notice("forwarding resumed", metadata: ["forward.target": "\(target.display)"]) }

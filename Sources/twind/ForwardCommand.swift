@@ -41,12 +41,21 @@ struct ForwardStatusCommand: ParsableCommand {
             "stream", "position", "pending", "lag", "forwarded", "dropped", "last_forward", "error", "error_at",
         ])
         for cursor in cursors {
-            let lag = cursor.oldestPending.map { DurationText.format(max(0, now - $0)) } ?? (cursor.pending == 0 ? "0s" : "")
+            let lag = cursor.oldestPending.map { Self.lag(max(0, now - $0)) } ?? (cursor.pending == 0 ? "0s" : "")
             writer.row([.text(cursor.stream), .int(cursor.position), .int(cursor.pending), .text(lag),
                         .int(cursor.forwarded), .int(cursor.dropped),
                         .text(cursor.forwardedAt.map(RFC3339.string) ?? "never"), .text(cursor.error ?? ""),
                         .text(cursor.errorAt.map(RFC3339.string) ?? "")])
         }
         writer.finish()
+    }
+
+    /// `0.4s`, `12.5s`, `3m 05s`, `2h 10m`.
+    static func lag(_ millis: Int64) -> String {
+        let seconds = Double(millis) / 1000
+        if seconds < 60 { return String(format: "%.1fs", seconds) }
+        let whole = Int64(seconds)
+        if whole < 3600 { return String(format: "%ldm %02lds", whole / 60, whole % 60) }
+        return String(format: "%ldh %02ldm", whole / 3600, whole % 3600 / 60)
     }
 }

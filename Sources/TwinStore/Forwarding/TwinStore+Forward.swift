@@ -166,6 +166,16 @@ extension TwinStore {
         }
     }
 
+    /// Clears the last error of every stream: the connection is back (streams with nothing to forward would
+    /// otherwise show the outage's error until their next row).
+    public func clearForwardErrors() throws {
+        try withOpenDatabase("clear the forwarding errors") {
+            try database.write { db in
+                try db.execute(sql: "UPDATE forward_cursors SET error = NULL, error_at = NULL WHERE error IS NOT NULL")
+            }
+        }
+    }
+
     /// The cursor of `stream` (0 before anything was forwarded).
     public func forwardPosition(_ stream: ForwardStream) throws -> Int64 {
         try withOpenDatabase("read a forward cursor") {
