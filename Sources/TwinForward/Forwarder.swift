@@ -380,6 +380,7 @@ public final class Forwarder: Service, Sendable {
             }
             if let underlying = error.underlying { return describe(underlying) }
             if error.code == .serverClosedConnection { return "the server closed the connection" }
+            if error.code == .sslUnsupported { return "the server does not offer TLS (sslmode asks for it)" }
             return "\(error.code)"
         }
         if let error = error as? PostgresTransactionError {
@@ -388,6 +389,9 @@ public final class Forwarder: Service, Sendable {
         if let error = error as? ForwardError { return error.description }
         if let error = error as? StoreError { return "\(error)" }
         let text = String(describing: error)
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "TLS: the server's certificate failed verification (check sslrootcert and the host name)"
+        }
         // NIO's connection errors nest the reason (errno text) deep in a long description.
         for reason in ["Connection refused", "Connection reset by peer", "No route to host", "Network is unreachable",
                        "Connection timed out", "Name or service not known"] where text.contains(reason) {

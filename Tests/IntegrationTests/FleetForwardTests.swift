@@ -77,6 +77,14 @@ import TestSupport
         return "none"
     }
 
+    /// The value of the Prometheus sample `name` (with its labels) in a `/metrics` text.
+    static func sample(_ text: String, _ name: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Double(line.dropFirst(name.count + 1))
+        }
+        return nil
+    }
+
     static func pause(_ seconds: Double) async throws { try await Task.sleep(for: .milliseconds(Int(seconds * 1000))) }
 
     @Test("three gateways forward exactly their history through a 30 s PostgreSQL outage and a kill -9")
@@ -195,6 +203,59 @@ import TestSupport
         let partitions = Self.count(try server.psql(
             "SELECT count(*) FROM pg_inherits WHERE inhparent = 'readings'::regclass"))
         #expect(partitions >= 4, "expected daily partitions created ahead, found \(partitions)")
+    }
+
+    @Test("TLS: verify-full against the right CA forwards over TLS; an unrelated CA is refused")
+    func tlsVerifyFull() async throws {
+        let certificates = try TestCertificates.make()
+        let server = try PostgresServer.start(tls: certificates)
+        defer { try? server.stop() }
+        let base = "postgres://\(server.user)@127.0.0.1:\(server.port)/\(server.database)?sslmode=verify-full&sslrootcert="
+        let http = Harness.httpYAML()
+        let (broker, daemon, publisher, _) = try await Harness.startDaemon(
+            extraYAML: Self.forwardYAML(server, gateway: "tls", url: base + certificates.caFile) + http.yaml)
+        defer {
+            daemon.kill()
+            publisher.disconnect()
+        }
+        var central = 0
+        for _ in 0..<100 where central == 0 {
+            central = Self.count(try server.psql("SELECT count(*) FROM readings WHERE gateway = 'tls'"))
+            try await Self.pause(0.1)
+        }
+        #expect(central > 0, "nothing forwarded over TLS:\n\(daemon.log.suffix(1_500))")
+        let encrypted = try server.psql("""
+            SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+            WHERE a.usename = 'twind' AND a.client_addr IS NOT NULL
+            """)
+        #expect(encrypted == "t", "the forwarder's connection is not encrypted (\(encrypted))")
+        // Its metrics count what went.
+        try await Harness.waitForHTTP(http.base + "/metrics") { reply in
+            Self.sample(reply.text, "twind_forward_rows_total{stream=\"readings\"}").map { $0 > 0 } ?? false
+        }
+
+        let otherHTTP = Harness.httpYAML()
+        let (otherBroker, refused, otherPublisher, _) = try await Harness.startDaemon(
+            extraYAML: Self.forwardYAML(server, gateway: "wrong-ca", url: base + certificates.otherCAFile)
+                + otherHTTP.yaml)
+        defer {
+            refused.kill()
+            otherPublisher.disconnect()
+            otherBroker.stop()
+        }
+        var error = ""
+        for _ in 0..<100 where !error.contains("certificate") {
+            error = try Self.sqlite(refused.databasePath,
+                                    "SELECT coalesce(error, '') FROM forward_cursors WHERE stream = 'readings'")
+            try await Self.pause(0.1)
+        }
+        #expect(error.contains("certificate failed verification"), "forward status shows \"\(error)\"")
+        #expect(Self.count(try server.psql("SELECT count(*) FROM readings WHERE gateway = 'wrong-ca'")) == 0)
+        try await Harness.waitForHTTP(otherHTTP.base + "/metrics") { reply in
+            (Self.sample(reply.text, "twind_forward_errors_total").map { $0 > 0 } ?? false)
+                && Self.sample(reply.text, "twind_forward_connected") == 0
+        }
+        broker.stop()
     }
 
     @Test("a wrong password or a missing database: one clear line per retry, no crash, ingest goes on")

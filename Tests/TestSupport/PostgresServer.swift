@@ -20,6 +20,8 @@ public final class PostgresServer: @unchecked Sendable {
     var dataDirectory: String { directory + "/data" }
     var logPath: String { directory + "/postgres.log" }
     private let binaries: String
+    /// Server options for TLS, when started with certificates.
+    private var tlsOptions = ""
 
     private init(port: Int, directory: String, binaries: String) {
         self.port = port
@@ -42,8 +44,9 @@ public final class PostgresServer: @unchecked Sendable {
         return "\(root)/\(newest)/bin"
     }
 
-    /// Creates the cluster and the `fleet` database, and starts the server.
-    public static func start() throws -> PostgresServer {
+    /// Creates the cluster and the `fleet` database, and starts the server; with `tls`, it also accepts TLS,
+    /// presenting `tls.serverCertFile` (valid for 127.0.0.1, signed by `tls.caFile`).
+    public static func start(tls: TestCertificates? = nil) throws -> PostgresServer {
         let binaries = try binaryDirectory()
         var template = Array((NSTemporaryDirectory() + "/twind-postgres-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw BrokerError("cannot create a temporary directory") }
@@ -51,6 +54,13 @@ public final class PostgresServer: @unchecked Sendable {
         let server = PostgresServer(port: freeLoopbackPort(), directory: directory, binaries: binaries)
         try server.password.write(toFile: server.passwordFile, atomically: true, encoding: .utf8)
         try "\(server.password)\n".write(toFile: directory + "/pwfile", atomically: true, encoding: .utf8)
+        if let tls {
+            // PostgreSQL wants its key readable by its own user only.
+            try FileManager.default.copyItem(atPath: tls.serverCertFile, toPath: directory + "/server.crt")
+            try FileManager.default.copyItem(atPath: tls.serverKeyFile, toPath: directory + "/server.key")
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: directory + "/server.key")
+            server.tlsOptions = " -c ssl=on -c ssl_cert_file=\(directory)/server.crt -c ssl_key_file=\(directory)/server.key"
+        }
         if geteuid() == 0 { try server.tool("/bin/chown", ["-R", "postgres:postgres", directory], asServer: false) }
         try server.tool(binaries + "/initdb", [
             "-D", server.dataDirectory, "-U", server.user, "--pwfile", directory + "/pwfile",
@@ -66,7 +76,7 @@ public final class PostgresServer: @unchecked Sendable {
         try tool(binaries + "/pg_ctl", [
             "-D", dataDirectory, "-l", logPath, "-w", "-t", "30", "start", "-o",
             "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-                + "-c full_page_writes=off",
+                + "-c full_page_writes=off" + tlsOptions,
         ])
     }
 
