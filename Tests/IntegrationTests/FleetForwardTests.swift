@@ -258,6 +258,44 @@ import TestSupport
         broker.stop()
     }
 
+    @Test("a batch forwarded twice (a crash between PostgreSQL's commit and the cursor) lands once")
+    func batchForwardedTwiceLandsOnce() async throws {
+        let server = try PostgresServer.start()
+        defer { try? server.stop() }
+        let (broker, daemon, publisher, _) = try await Harness.startDaemon(
+            extraYAML: Self.forwardYAML(server, gateway: "again"))
+        defer {
+            daemon.kill()
+            publisher.disconnect()
+            broker.stop()
+        }
+        for index in 0..<200 {
+            try publisher.publish(topic: "twin/pump-\(index % 5)/telemetry",
+                                  payload: Array("{\"ts\":\(Harness.now() - 10_000 + Int64(index)),\"temp\":\(index)}".utf8))
+        }
+        let local = { Self.count(try Self.sqlite(daemon.databasePath, "SELECT count(*) FROM readings")) }
+        let central = { Self.count(try server.psql("SELECT count(*) FROM readings WHERE gateway = 'again'")) }
+        for _ in 0..<100 where try local() < 201 || central() != local() { try await Self.pause(0.1) }
+        #expect(try central() == local())
+        // What a crash after PostgreSQL's commit leaves: the same readings queued again, cursor not moved.
+        try await daemon.stop()
+        let result = try runTool("/usr/bin/sqlite3", [daemon.databasePath, """
+            INSERT INTO forward_queue (series_id, ts, value)
+            SELECT series_id, ts, value FROM readings_recent UNION ALL SELECT series_id, ts, value FROM readings_main
+            """])
+        #expect(result.status == 0, "\(result.output)")
+        let requeued = Self.count(try Self.sqlite(daemon.databasePath, "SELECT count(*) FROM forward_queue"))
+        #expect(requeued >= 201)
+        try daemon.start()
+        for _ in 0..<100 {
+            if Self.count(try Self.sqlite(daemon.databasePath, "SELECT count(*) FROM forward_queue")) == 0 { break }
+            try await Self.pause(0.1)
+        }
+        #expect(Self.count(try Self.sqlite(daemon.databasePath, "SELECT count(*) FROM forward_queue")) == 0)
+        #expect(try central() == local())
+        #expect(daemon.log.contains("partly in PostgreSQL already"))
+    }
+
     @Test("a wrong password or a missing database: one clear line per retry, no crash, ingest goes on")
     func wrongPasswordAndMissingDatabase() async throws {
         let server = try PostgresServer.start()
