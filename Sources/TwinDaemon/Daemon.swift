@@ -19,7 +19,6 @@ public enum Daemon {
         let store = try TwinStore(path: config.database.path, configuration: StoreConfiguration(
             mergeThreshold: config.database.mergeThreshold, quarantineMaxRows: config.database.quarantineMaxRows,
             queueForForwarding: config.forward?.streams.contains(.readings) ?? false))
-        let forwarder = try config.forward.map { try Forwarder(settings: $0, store: store, logger: logger) }
         // Merges and WAL checkpoints run on their own connection and thread, off the ack path.
         let mergeWorker = try MergeWorker(store: store)
         let metrics = IngestMetrics()
@@ -28,6 +27,9 @@ public enum Daemon {
                                       store: store, rules: rules,
                                       snapshotIntervalMillis: config.ingest.snapshotIntervalMillis,
                                       alertTopic: config.alertTopic, metrics: metrics, logger: logger)
+        let forwarder = try config.forward.map {
+            try Forwarder(settings: $0, store: store, logger: logger, ingestBusy: { pipeline.isBusy })
+        }
         let restored = try pipeline.restore()
         let mqtt = try mqttConfiguration(config)
         logger.info("starting", metadata: [

@@ -25,6 +25,10 @@ public struct ForwardSettings: Sendable, Hashable {
     public var maxBacklog = 50_000_000
     /// The longest a PostgreSQL query may take before the connection is given up and opened again.
     public var queryTimeoutMillis: Int64 = 60_000
+    /// While ingest is busy (a backlog draining), readings wait this long at most before they are forwarded all the
+    /// same: forwarding and PostgreSQL then leave the CPU to ingest. 0 forwards at once, whatever ingest is doing.
+    /// Alerts, maintenance and latest values never wait.
+    public var yieldMillis: Int64 = 10_000
     /// Daily partitions of `readings` created ahead of today.
     public var partitionsAhead = 3
 

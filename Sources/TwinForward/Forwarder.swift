@@ -45,12 +45,16 @@ public final class Forwarder: Service, Sendable {
     let reader: TwinStoreReader
     let logger: Logger
     let now: @Sendable () -> Int64
+    /// True while ingest is busy: readings then wait, up to `settings.yieldMillis`.
+    let ingestBusy: @Sendable () -> Bool
     let queue = BlockingQueue(label: "forward")
     let instruments = ForwardInstruments()
     private let state = Mutex(ForwardStatus())
 
     public init(settings: ForwardSettings, store: TwinStore, logger: Logger,
+                ingestBusy: @escaping @Sendable () -> Bool = { false },
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) throws {
+        self.ingestBusy = ingestBusy
         self.settings = settings
         self.target = try PostgresTarget(url: settings.url)
         self.store = store
@@ -133,6 +137,8 @@ public final class Forwarder: Service, Sendable {
         var latestSent: [Int64: Int64] = [:]
         var lastLatestPass: Int64 = 0
         var lastHousekeeping: Int64 = 0
+        /// Since when readings have been held back for a busy ingest; nil while they are not.
+        var yieldingSince: Int64?
     }
 
     /// Passes until shut down; throws on the first failure.
@@ -147,7 +153,7 @@ public final class Forwarder: Service, Sendable {
                 moved += try await forwardLatest(&session)
             }
             var full = false
-            if streams.contains(.readings) {
+            if streams.contains(.readings), !yields(&session) {
                 let count = try await forwardReadings(&session)
                 moved += count
                 full = count >= settings.batchSize
@@ -169,12 +175,59 @@ public final class Forwarder: Service, Sendable {
         }
     }
 
+    /// Whether readings wait this pass: while ingest is busy, for up to `yieldMillis` in a row. Under a load that
+    /// lasts longer, they go all the same, sharing the CPU with ingest.
+    private func yields(_ session: inout Session) -> Bool {
+        guard settings.yieldMillis > 0, ingestBusy() else {
+            session.yieldingSince = nil
+            return false
+        }
+        let since = session.yieldingSince ?? now()
+        session.yieldingSince = since
+        return now() - since < settings.yieldMillis
+    }
+
     // MARK: Streams
 
+    /// Batches of readings per pass, at most, before alerts and the other streams get their turn again.
+    static let readingBatchesPerPass = 8
+
+    /// Up to `readingBatchesPerPass` batches, each next one read from SQLite while PostgreSQL takes the one before.
     private func forwardReadings(_ session: inout Session) async throws -> Int {
         let (reader, limit) = (reader, settings.batchSize)
-        let batch = try await queue.run { try reader.queuedReadings(limit: limit) }
-        guard batch.count > 0 else { return 0 }
+        var started = ContinuousClock.now
+        var batch = try await queue.run { try reader.queuedReadings(limit: limit) }
+        var forwarded = 0
+        for round in 1...Self.readingBatchesPerPass {
+            guard batch.count > 0 else { break }
+            let read = ContinuousClock.now
+            // Submitted before this batch's cursor moves, so it reads the queue as it is now (`seq` only restarts
+            // once the queue is empty).
+            let after = batch.last
+            let next = batch.count >= limit && round < Self.readingBatchesPerPass
+                ? queue.submit { try reader.queuedReadings(after: after, limit: limit) } : nil
+            try await send(batch, &session)
+            let sent = ContinuousClock.now
+            try await advance(.readings, to: batch.last, rows: batch.count)
+            forwarded += batch.count
+            logger.trace("readings forwarded", metadata: [
+                "forward.rows": "\(batch.count)", "forward.read_ms": "\(Self.millis(read - started))",
+                "forward.send_ms": "\(Self.millis(sent - read))",
+                "forward.advance_ms": "\(Self.millis(ContinuousClock.now - sent))",
+            ])
+            guard let next else { break }
+            started = ContinuousClock.now
+            batch = try await next.value
+        }
+        return forwarded
+    }
+
+    static func millis(_ duration: Duration) -> String {
+        String(format: "%.1f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)
+    }
+
+    /// One batch of readings in one PostgreSQL transaction.
+    private func send(_ batch: ForwardReadings, _ session: inout Session) async throws {
         var days = Set<Int64>()
         for timestamp in batch.timestamps { days.insert(CentralSchema.day(of: timestamp)) }
         let missing = days.subtracting(session.partitions)
@@ -201,8 +254,6 @@ public final class Forwarder: Service, Sendable {
             try await session.connection.execute("ROLLBACK")
             try await transaction(session.connection) { try await $0.execute(insert("ON CONFLICT DO NOTHING")) }
         }
-        try await advance(.readings, to: batch.last, rows: batch.count)
-        return batch.count
     }
 
     private func forwardAlerts(_ connection: CentralConnection) async throws -> Int {

@@ -12,12 +12,7 @@ enum StoreSQL {
         ON CONFLICT DO NOTHING
         """
     }
-    static func enqueueForward(rows: Int) -> String {
-        "INSERT INTO forward_queue (series_id, ts, value) VALUES \(placeholders(rows: rows, columns: 3))"
-    }
-
-    static let enqueueForwardOne = enqueueForward(rows: 1)
-    static let enqueueForwardMany = enqueueForward(rows: rowsPerStatement)
+    static let enqueueForward = "INSERT INTO forward_queue (ts, rows, data) VALUES (?, ?, ?)"
     static let insertRecentOne = insertRecent(rows: 1)
     static let insertRecentMany = insertRecent(rows: rowsPerStatement)
 

@@ -57,8 +57,13 @@ extension TwinStore {
     ) throws -> Int {
         guard !readings.isEmpty else { return 0 }
         var insert = try BulkStatement(db, one: StoreSQL.insertRecentOne, many: StoreSQL.insertRecentMany)
-        var queue = configuration.queueForForwarding
-            ? try BulkStatement(db, one: StoreSQL.enqueueForwardOne, many: StoreSQL.enqueueForwardMany) : nil
+        let queueing = configuration.queueForForwarding
+        var chunk = ForwardChunk()
+        if queueing {
+            chunk.seriesIDs.reserveCapacity(readings.count)
+            chunk.timestamps.reserveCapacity(readings.count)
+            chunk.values.reserveCapacity(readings.count)
+        }
         var newest: [Int64: (timestamp: Int64, value: Double)] = [:]
         newest.reserveCapacity(min(readings.count, 8_192))
         for reading in readings {
@@ -71,13 +76,16 @@ extension TwinStore {
                 new[key] = seriesID
             }
             try insert.append(reading.timestamp, seriesID, reading.value)
-            try queue?.append(seriesID, reading.timestamp, reading.value)
+            if queueing { chunk.append(series: seriesID, timestamp: reading.timestamp, value: reading.value) }
             // Strictly newer only: among equal timestamps the first value wins, as in `readings`.
             if let current = newest[seriesID], current.timestamp >= reading.timestamp { continue }
             newest[seriesID] = (reading.timestamp, reading.value)
         }
         try insert.finish()
-        try queue?.finish()
+        if let oldest = chunk.oldest {
+            try db.cachedStatement(sql: StoreSQL.enqueueForward)
+                .execute(arguments: [oldest, chunk.count, Data(chunk.encoded())])
+        }
         var upsert = try BulkStatement(db, one: StoreSQL.upsertLatestOne, many: StoreSQL.upsertLatestMany)
         for (seriesID, reading) in newest {
             try upsert.append(seriesID, reading.timestamp, reading.value)

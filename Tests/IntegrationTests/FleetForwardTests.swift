@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import TwinStore
 
 /// Forwarding to a real PostgreSQL (`forward:`), started by the harness: three gateways, an outage, a crash.
 @Suite(.serialized) struct FleetForwardTests {
@@ -139,7 +140,7 @@ import TestSupport
         }
         try await crashed.daemon.kill9()
         let pendingAtCrash = Self.count(try Self.sqlite(crashed.daemon.databasePath,
-                                                        "SELECT count(*) FROM forward_queue"))
+                                                        "SELECT coalesce(sum(rows), 0) FROM forward_queue"))
         try crashed.daemon.start()
 
         for (index, fleet) in fleets.enumerated() {
@@ -152,7 +153,7 @@ import TestSupport
             for _ in 0..<240 {
                 let local = Self.count(try Self.sqlite(gateway.daemon.databasePath, "SELECT count(*) FROM readings"))
                 let queued = Self.count(try Self.sqlite(gateway.daemon.databasePath,
-                                                        "SELECT count(*) FROM forward_queue"))
+                                                        "SELECT coalesce(sum(rows), 0) FROM forward_queue"))
                 let central = Self.count(try server.psql(
                     "SELECT count(*) FROM readings WHERE gateway = '\(gateway.name)'"))
                 if queued == 0 && local == central {
@@ -279,19 +280,30 @@ import TestSupport
         #expect(try central() == local())
         // What a crash after PostgreSQL's commit leaves: the same readings queued again, cursor not moved.
         try await daemon.stop()
-        let result = try runTool("/usr/bin/sqlite3", [daemon.databasePath, """
-            INSERT INTO forward_queue (series_id, ts, value)
+        // The same readings queued again, as one chunk (the form a commit queues them in).
+        let stored = try Self.sqlite(daemon.databasePath, """
             SELECT series_id, ts, value FROM readings_recent UNION ALL SELECT series_id, ts, value FROM readings_main
+            """)
+        var chunk = ForwardChunk()
+        for line in stored.split(separator: "\n") {
+            let fields = line.split(separator: "|")
+            try #require(fields.count == 3, "\(line)")
+            chunk.append(series: try #require(Int64(fields[0])), timestamp: try #require(Int64(fields[1])),
+                         value: try #require(Double(fields[2])))
+        }
+        let hex = chunk.encoded().map { String(format: "%02x", $0) }.joined()
+        let result = try runTool("/usr/bin/sqlite3", [daemon.databasePath, """
+            INSERT INTO forward_queue (ts, rows, data) VALUES (\(chunk.oldest ?? 0), \(chunk.count), X'\(hex)')
             """])
         #expect(result.status == 0, "\(result.output)")
-        let requeued = Self.count(try Self.sqlite(daemon.databasePath, "SELECT count(*) FROM forward_queue"))
+        let requeued = Self.count(try Self.sqlite(daemon.databasePath, "SELECT coalesce(sum(rows), 0) FROM forward_queue"))
         #expect(requeued >= 201)
         try daemon.start()
         for _ in 0..<100 {
-            if Self.count(try Self.sqlite(daemon.databasePath, "SELECT count(*) FROM forward_queue")) == 0 { break }
+            if Self.count(try Self.sqlite(daemon.databasePath, "SELECT coalesce(sum(rows), 0) FROM forward_queue")) == 0 { break }
             try await Self.pause(0.1)
         }
-        #expect(Self.count(try Self.sqlite(daemon.databasePath, "SELECT count(*) FROM forward_queue")) == 0)
+        #expect(Self.count(try Self.sqlite(daemon.databasePath, "SELECT coalesce(sum(rows), 0) FROM forward_queue")) == 0)
         #expect(try central() == local())
         #expect(daemon.log.contains("partly in PostgreSQL already"))
     }

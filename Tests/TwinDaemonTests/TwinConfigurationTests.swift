@@ -70,8 +70,10 @@ struct TwinConfigurationTests {
               gateway: site-7
               streams: [alerts, readings]
               retry: { min: 500ms, max: 20s }
+              yield_to_ingest: 0s
             """)
         let forward = try #require(good.forward)
+        #expect(forward.yieldMillis == 0)
         #expect(forward.gateway == "site-7")
         #expect(forward.streams == [.alerts, .readings])
         #expect(forward.minDelayMillis == 500 && forward.maxDelayMillis == 20_000)

@@ -68,4 +68,53 @@ struct ForwardQueueTests {
             #expect(try store.count("readings") == 50)
         }
     }
+
+    @Test func aChunkComesBackBitForBit() throws {
+        var chunk = ForwardChunk()
+        let values: [Double] = [0, -0.0, 1.5, -1e300, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 3.14159, 42]
+        let times: [Int64] = [1_700_000_000_000, 1_699_999_999_000, 0, -5, .max, .min, 12, 12]
+        for index in values.indices {
+            chunk.append(series: Int64(index * 1_000_003), timestamp: times[index], value: values[index])
+        }
+        let decoded = try ForwardChunk(decoding: chunk.encoded())
+        #expect(decoded.seriesIDs == chunk.seriesIDs)
+        #expect(decoded.timestamps == chunk.timestamps)
+        #expect(decoded.values.map(\.bitPattern) == chunk.values.map(\.bitPattern))
+        #expect(try ForwardChunk(decoding: ForwardChunk().encoded()).isEmpty)
+        // Truncated or padded bytes are refused, not read as fewer or other readings.
+        let bytes = chunk.encoded()
+        #expect(throws: DecodingError.self) { try ForwardChunk(decoding: Array(bytes.dropLast())) }
+        #expect(throws: DecodingError.self) { try ForwardChunk(decoding: bytes + [0]) }
+    }
+
+    @Test func oneQueueRowPerCommitAndBatchesOfWholeCommits() throws {
+        try withStore(StoreConfiguration(queueForForwarding: true)) { store, directory in
+            for commit in 0..<5 {
+                try store.commit(IngestBatch(readings: (0..<3).map {
+                    reading("a\($0)", "m", Int64(commit * 10 + $0), Double(commit))
+                }))
+            }
+            #expect(try store.count("forward_queue") == 5)
+            let reader = try TwinStoreReader(path: directory.databasePath)
+            #expect(try reader.forwardBacklog().pending == 15)
+            // A limit of 4 readings takes two whole commits (6 readings), never half of one.
+            let batch = try reader.queuedReadings(limit: 4)
+            #expect(batch.count == 6)
+            #expect(batch.assets == ["a0", "a1", "a2", "a0", "a1", "a2"])
+            #expect(batch.timestamps == [0, 1, 2, 10, 11, 12])
+            try store.advanceForward(.readings, to: batch.last, rows: batch.count, at: 1)
+            var backlog = try reader.forwardBacklog()
+            #expect(backlog.pending == 9 && backlog.oldest == 20)
+            // The cap across chunks: drops the oldest whole commit and one reading of the next, exactly 4.
+            #expect(try store.capForwardQueue(maxRows: 5) == 4)
+            let left = try reader.queuedReadings(limit: 100)
+            #expect(left.timestamps == [31, 32, 40, 41, 42])
+            backlog = try reader.forwardBacklog()
+            #expect(backlog.pending == 5 && backlog.oldest == 31)
+            let cursor = try #require(try reader.forwardCursors().first { $0.stream == "readings" })
+            #expect(cursor.dropped == 4)
+            #expect(cursor.forwarded == 6)
+            #expect(cursor.pending == 5)
+        }
+    }
 }

@@ -32,12 +32,15 @@ extension CompactCoding {
         }
     }
 
-    struct Reader {
+    /// Reads the primitives of the format (see ``Writer``); a read past the end throws `DecodingError`.
+    public struct Reader {
         let bytes: [UInt8]
-        var position: Int
+        public private(set) var position: Int
         var keys: [String] = []
 
-        init(bytes: [UInt8], position: Int) {
+        public var isAtEnd: Bool { position >= bytes.count }
+
+        public init(bytes: [UInt8], position: Int = 0) {
             self.bytes = bytes
             self.position = position
         }
@@ -48,7 +51,7 @@ extension CompactCoding {
             return bytes[position]
         }
 
-        mutating func varint() throws -> UInt64 {
+        public mutating func varint() throws -> UInt64 {
             var result: UInt64 = 0
             var shift: UInt64 = 0
             while true {
@@ -60,19 +63,19 @@ extension CompactCoding {
             }
         }
 
-        mutating func zigzag() throws -> Int64 {
+        public mutating func zigzag() throws -> Int64 {
             let v = try varint()
             return Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1)
         }
 
-        mutating func count() throws -> Int {
+        public mutating func count() throws -> Int {
             let n = try varint()
             // Every item takes at least one byte: a larger count is corrupt, and would allocate without bound.
             guard n <= UInt64(bytes.count - position) else { throw corrupted("count \(n) beyond the document") }
             return Int(n)
         }
 
-        mutating func double() throws -> Double {
+        public mutating func double() throws -> Double {
             Double(bitPattern: try littleEndian(8))
         }
 

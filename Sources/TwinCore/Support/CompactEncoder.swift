@@ -28,11 +28,14 @@ public enum CompactCoding {
         return writer.bytes
     }
 
-    struct Writer {
-        var bytes: [UInt8] = []
+    /// Writes the primitives of the format; also used on its own for other compact records (the forward queue).
+    public struct Writer {
+        public var bytes: [UInt8] = []
         var keys: [String: Int] = [:]
 
-        mutating func varint(_ value: UInt64) {
+        public init() {}
+
+        public mutating func varint(_ value: UInt64) {
             var v = value
             while v >= 0x80 {
                 bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -41,11 +44,11 @@ public enum CompactCoding {
             bytes.append(UInt8(v))
         }
 
-        mutating func zigzag(_ value: Int64) {
+        public mutating func zigzag(_ value: Int64) {
             varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
         }
 
-        mutating func double(_ value: Double) { littleEndian(value.bitPattern, width: 8) }
+        public mutating func double(_ value: Double) { littleEndian(value.bitPattern, width: 8) }
 
         mutating func littleEndian(_ bits: UInt64, width: Int) {
             for shift in stride(from: 0, to: width * 8, by: 8) {

@@ -10,7 +10,7 @@ extension TwinConfiguration {
     mutating func readForward(_ node: Node?, _ r: inout ConfigReader) {
         guard let m = r.mapping(node, "forward", allowed: [
             "url", "password_file", "password_credential", "gateway", "streams", "batch_rows", "poll", "retry",
-            "max_backlog", "partitions_ahead", "latest_interval",
+            "max_backlog", "partitions_ahead", "latest_interval", "yield_to_ingest",
         ]) else { return }
         guard let url = r.string(m["url"], "forward.url") else {
             if m["url"] == nil {
@@ -66,6 +66,8 @@ extension TwinConfiguration {
         }
         settings.maxBacklog = r.int(m["max_backlog"], "forward.max_backlog", default: settings.maxBacklog,
                                     range: 1_000...2_000_000_000)
+        settings.yieldMillis = r.duration(m["yield_to_ingest"], "forward.yield_to_ingest",
+                                          default: settings.yieldMillis)
         settings.partitionsAhead = r.int(m["partitions_ahead"], "forward.partitions_ahead",
                                          default: settings.partitionsAhead, range: 1...60)
         forward = settings

@@ -8,21 +8,49 @@ public enum ForwardStream: String, Sendable, CaseIterable, Codable {
 }
 
 extension TwinStoreReader {
-    /// Up to `limit` queued readings, oldest first.
-    public func queuedReadings(limit: Int) throws -> ForwardReadings {
+    /// The queued readings of whole commits after `after` (a `seq`), oldest first: chunks until `limit` readings
+    /// are reached (at least one chunk, however large).
+    public func queuedReadings(after: Int64 = 0, limit: Int) throws -> ForwardReadings {
         try read("read the readings to forward") { db in
             var batch = ForwardReadings()
-            let statement = try db.cachedStatement(sql: """
-                SELECT q.seq, s.asset, s.metric, q.ts, q.value FROM forward_queue q JOIN series s ON s.id = q.series_id
-                ORDER BY q.seq LIMIT ?
-                """)
-            let rows = try Row.fetchCursor(statement, arguments: [limit])
-            while let row = try rows.next() {
+            var chunks: [ForwardChunk] = []
+            var total = 0
+            let rows = try Row.fetchCursor(db.cachedStatement(
+                sql: "SELECT seq, data FROM forward_queue WHERE seq > ? ORDER BY seq"), arguments: [after])
+            while total < max(limit, 1), let row = try rows.next() {
+                let chunk = try ForwardChunk(decoding: [UInt8](row[1] as Data))
                 batch.last = row[0]
-                batch.assets.append(row[1])
-                batch.metrics.append(row[2])
-                batch.timestamps.append(row[3])
-                batch.values.append(row[4])
+                total += chunk.count
+                chunks.append(chunk)
+            }
+            guard total > 0 else { return batch }
+            // The names of the series in the batch, looked up once each.
+            var names: [Int64: (asset: String, metric: String)] = [:]
+            var wanted = Set<Int64>()
+            for chunk in chunks { wanted.formUnion(chunk.seriesIDs) }
+            let ids = Array(wanted)
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let slice = Array(ids[start..<min(start + 500, ids.count)])
+                let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                for row in try Row.fetchAll(db, sql: "SELECT id, asset, metric FROM series WHERE id IN (\(marks))",
+                                            arguments: StatementArguments(slice)) {
+                    names[row[0]] = (row[1], row[2])
+                }
+            }
+            batch.assets.reserveCapacity(total)
+            batch.metrics.reserveCapacity(total)
+            batch.timestamps.reserveCapacity(total)
+            batch.values.reserveCapacity(total)
+            for chunk in chunks {
+                for index in 0..<chunk.count {
+                    guard let name = names[chunk.seriesIDs[index]] else {
+                        throw DatabaseError(message: "forward_queue names series \(chunk.seriesIDs[index]), which does not exist")
+                    }
+                    batch.assets.append(name.asset)
+                    batch.metrics.append(name.metric)
+                }
+                batch.timestamps += chunk.timestamps
+                batch.values += chunk.values
             }
             return batch
         }
@@ -83,16 +111,14 @@ extension TwinStoreReader {
         }
     }
 
-    /// The readings waiting in the queue, and the timestamp of the oldest (nil when none wait). Cheap: the queue's
-    /// `seq` is contiguous, so the count is the difference of its ends.
+    /// The readings waiting in the queue, and the oldest timestamp of the oldest commit waiting (nil when none
+    /// wait). One row per commit, so the sum is cheap.
     public func forwardBacklog() throws -> (pending: Int64, oldest: Int64?) {
         try read("read the forward backlog") { db in
             let row = try Row.fetchOne(db, sql: """
-                SELECT (SELECT seq FROM forward_queue ORDER BY seq LIMIT 1), (SELECT max(seq) FROM forward_queue),
-                       (SELECT ts FROM forward_queue ORDER BY seq LIMIT 1)
+                SELECT coalesce(sum(rows), 0), (SELECT ts FROM forward_queue ORDER BY seq LIMIT 1) FROM forward_queue
                 """)
-            guard let first: Int64 = row?[0], let last: Int64 = row?[1] else { return (0, nil) }
-            return (last - first + 1, row?[2])
+            return (row?[0] ?? 0, row?[1])
         }
     }
 
@@ -120,7 +146,8 @@ extension TwinStoreReader {
                 case .latest: break
                 case .readings:
                     let row = try Row.fetchOne(db, sql: """
-                        SELECT count(*), max(seq), (SELECT ts FROM forward_queue ORDER BY seq LIMIT 1) FROM forward_queue
+                        SELECT coalesce(sum(rows), 0), max(seq), (SELECT ts FROM forward_queue ORDER BY seq LIMIT 1)
+                        FROM forward_queue
                         """)
                     cursor.pending = row?[0] ?? 0
                     cursor.newest = row?[1] ?? position
@@ -186,23 +213,43 @@ extension TwinStore {
         }
     }
 
-    /// Deletes the oldest queued readings beyond `maxRows` and counts them as dropped; returns how many. The queue's
-    /// `seq` values are contiguous (only the oldest are ever deleted), so the surplus is one range.
+    /// Deletes the oldest queued readings beyond `maxRows` and counts them as dropped; returns how many. Whole
+    /// chunks go first; the chunk on the boundary is rewritten without its oldest readings, so exactly the surplus
+    /// is dropped.
     public func capForwardQueue(maxRows: Int) throws -> Int {
         try withOpenDatabase("cap the forward queue") {
             var dropped = 0
             try database.inTransaction(.immediate) { db in
-                let row = try Row.fetchOne(db, sql: "SELECT min(seq), max(seq) FROM forward_queue")
-                guard let first: Int64 = row?[0], let last: Int64 = row?[1],
-                      last - first + 1 > Int64(maxRows) else { return .commit }
-                let cutoff = last - Int64(maxRows)
-                try db.execute(sql: "DELETE FROM forward_queue WHERE seq <= ?", arguments: [cutoff])
-                dropped = db.changesCount
+                let total = try Int.fetchOne(db, sql: "SELECT coalesce(sum(rows), 0) FROM forward_queue") ?? 0
+                var excess = total - max(maxRows, 0)
+                guard excess > 0 else { return .commit }
+                var lastDeleted: Int64 = 0
+                let oldest = try Row.fetchCursor(db, sql: "SELECT seq, rows, data FROM forward_queue ORDER BY seq")
+                var trim: (seq: Int64, chunk: ForwardChunk)?
+                while excess > 0, let row = try oldest.next() {
+                    let (seq, rows): (Int64, Int) = (row[0], row[1])
+                    if rows <= excess {
+                        lastDeleted = seq
+                        excess -= rows
+                        dropped += rows
+                    } else {
+                        trim = (seq, try ForwardChunk(decoding: [UInt8](row[2] as Data)).dropping(first: excess))
+                        dropped += excess
+                        excess = 0
+                    }
+                }
+                if lastDeleted > 0 {
+                    try db.execute(sql: "DELETE FROM forward_queue WHERE seq <= ?", arguments: [lastDeleted])
+                }
+                if let trim, let first = trim.chunk.oldest {
+                    try db.execute(sql: "UPDATE forward_queue SET ts = ?, rows = ?, data = ? WHERE seq = ?",
+                                   arguments: [first, trim.chunk.count, Data(trim.chunk.encoded()), trim.seq])
+                }
                 try db.execute(sql: """
                     INSERT INTO forward_cursors (stream, position, dropped) VALUES ('readings', ?, ?)
                     ON CONFLICT (stream) DO UPDATE SET dropped = dropped + excluded.dropped,
                         position = max(position, excluded.position)
-                    """, arguments: [cutoff, dropped])
+                    """, arguments: [lastDeleted, dropped])
                 return .commit
             }
             return dropped
