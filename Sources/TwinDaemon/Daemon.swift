@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 import TwinCore
 import TwinForward
 import TwinMQTT
@@ -27,10 +28,14 @@ public enum Daemon {
                                       store: store, rules: rules,
                                       snapshotIntervalMillis: config.ingest.snapshotIntervalMillis,
                                       alertTopic: config.alertTopic, metrics: metrics, logger: logger)
-        let forwarder = try config.forward.map {
-            try Forwarder(settings: $0, store: store, logger: logger, ingestBusy: { pipeline.isBusy })
-        }
         let restored = try pipeline.restore()
+        // Readings wait while a backlog drains (`forward.yield_to_ingest`), which the MQTT client knows; it is made
+        // after the systemd status, which shows the forwarder's.
+        let ingestClient = LateBound<MQTTIngestClient>()
+        let forwarder = try config.forward.map {
+            try Forwarder(settings: $0, store: store, logger: logger,
+                          ingestBusy: { ingestClient.value?.isDrainingBacklog ?? false })
+        }
         let mqtt = try mqttConfiguration(config)
         logger.info("starting", metadata: [
             "db.path": "\(config.database.path)", "mqtt.broker": "\(config.mqtt.broker)",
@@ -48,6 +53,7 @@ public enum Daemon {
                                      activeAlerts: { try? store.activeAlerts().count },
                                      forward: { forwarder?.status.description })
         let client = MQTTIngestClient(configuration: mqtt, logger: logger, onEvent: systemd.record)
+        ingestClient.set(client)
         let ingest = IngestService(client: client, pipeline: pipeline, logger: logger)
         let status = StatusService(metrics: metrics, client: client, pipeline: pipeline,
                                    intervalMillis: config.ingest.statusIntervalMillis, logger: logger)
@@ -136,4 +142,12 @@ public enum Daemon {
         // The unit's SetCredential= default when /etc/twind/mqtt-password is missing: a lone newline.
         return isCredential && password.isEmpty ? nil : password
     }
+}
+
+/// A reference set once, after the closures that read it were made.
+final class LateBound<T: AnyObject & Sendable>: Sendable {
+    private let stored = Mutex<T?>(nil)
+
+    func set(_ value: T) { stored.withLock { $0 = value } }
+    var value: T? { stored.withLock { $0 } }
 }

@@ -34,6 +34,18 @@ struct CentralConnection: Sendable {
         }
     }
 
+    /// Every row as a pair of Int64s.
+    func pairs(_ query: PostgresQuery) async throws -> [(Int64, Int64)] {
+        let (connection, logger) = (connection, logger)
+        return try await guarded {
+            var rows: [(Int64, Int64)] = []
+            for try await row in try await connection.query(query, logger: logger).decode((Int64, Int64).self) {
+                rows.append(row)
+            }
+            return rows
+        }
+    }
+
     /// Starts closing without waiting (after a failure the close itself may never complete). The connection is
     /// kept alive until it has closed: postgres-nio asserts that a connection is closed before it goes away.
     func close() {

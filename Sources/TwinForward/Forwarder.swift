@@ -137,6 +137,8 @@ public final class Forwarder: Service, Sendable {
         var latestSent: [Int64: Int64] = [:]
         var lastLatestPass: Int64 = 0
         var lastHousekeeping: Int64 = 0
+        /// The central `series.id` of each of this file's series ids, as registered (or found) this session.
+        var centralSeries: [Int64: Int64] = [:]
         /// Since when readings have been held back for a busy ingest; nil while they are not.
         var yieldingSince: Int64?
     }
@@ -235,12 +237,12 @@ public final class Forwarder: Service, Sendable {
             try await CentralSchema.ensurePartitions(missing, session.connection)
             session.partitions.formUnion(missing)
         }
-        let gateway = settings.gateway
+        try await registerSeries(of: batch, &session)
+        let series = batch.seriesIDs.map { session.centralSeries[$0] ?? 0 }
         func insert(_ conflict: String) -> PostgresQuery {
             """
-            INSERT INTO readings (gateway, asset, metric, ts, value)
-            SELECT \(gateway), a, m, t, v FROM unnest(\(batch.assets)::text[], \(batch.metrics)::text[],
-                \(batch.timestamps)::int8[], \(batch.values)::float8[]) AS u (a, m, t, v)
+            INSERT INTO readings_data (series, ts, value)
+            SELECT * FROM unnest(\(series)::int8[], \(batch.timestamps)::int8[], \(batch.values)::float8[])
             \(unescaped: conflict)
             """
         }
@@ -253,6 +255,34 @@ public final class Forwarder: Service, Sendable {
             logger.debug("a batch of readings is partly in PostgreSQL already (forwarded again after a crash or an outage, or a redelivery): inserting it with ON CONFLICT DO NOTHING")
             try await session.connection.execute("ROLLBACK")
             try await transaction(session.connection) { try await $0.execute(insert("ON CONFLICT DO NOTHING")) }
+        }
+    }
+
+    /// Finds or creates the central series of every series in `batch` not seen yet this session (in a transaction
+    /// of its own: a series without readings is harmless, and the next session finds it).
+    private func registerSeries(of batch: ForwardReadings, _ session: inout Session) async throws {
+        var locals: [Int64] = [], assets: [String] = [], metrics: [String] = []
+        var seen = Set<Int64>()
+        for index in batch.seriesIDs.indices where session.centralSeries[batch.seriesIDs[index]] == nil {
+            guard seen.insert(batch.seriesIDs[index]).inserted else { continue }
+            locals.append(batch.seriesIDs[index])
+            assets.append(batch.assets[index])
+            metrics.append(batch.metrics[index])
+        }
+        guard !locals.isEmpty else { return }
+        let gateway = settings.gateway
+        try await session.connection.execute("""
+            INSERT INTO series (gateway, asset, metric)
+            SELECT \(gateway), a, m FROM unnest(\(assets)::text[], \(metrics)::text[]) AS u (a, m)
+            ON CONFLICT DO NOTHING
+            """)
+        let found = try await session.connection.pairs("""
+            SELECT u.i, s.id FROM unnest(\(locals)::int8[], \(assets)::text[], \(metrics)::text[]) AS u (i, a, m)
+            JOIN series s ON s.gateway = \(gateway) AND s.asset = u.a AND s.metric = u.m
+            """)
+        for (local, central) in found { session.centralSeries[local] = central }
+        guard locals.allSatisfy({ session.centralSeries[$0] != nil }) else {
+            throw ForwardError.setup("the central series table lacks series it was just given")
         }
     }
 

@@ -149,7 +149,13 @@ final class IngestLoop {
                 discardBatch()
                 return failed(handle, rc)
             }
-            if isBatchFull() { break }
+            if isBatchFull() {
+                client.updateStatistics {
+                    $0.cappedBatches += 1
+                    $0.lastCappedAt = monotonicMillis()
+                }
+                break
+            }
             // Before the CONNACK a read can succeed without progress while the socket stays readable (a refused or
             // closed TLS connection reports POLLHUP forever): back to the session loop, which checks stop() and
             // the CONNACK timeout.

@@ -85,6 +85,13 @@ public final class MQTTIngestClient: Sendable {
         heartbeat.load(ordering: .relaxed)
     }
 
+    /// True while a backlog drains: a batch ended on one of its caps, with more to read, in the last half second.
+    /// (Under a stream twind keeps up with, a batch ends when the socket has nothing more to read.)
+    public var isDrainingBacklog: Bool {
+        let last = counters.withLock { $0.lastCappedAt }
+        return last > 0 && monotonicMillis() - last < 500
+    }
+
     func beat() {
         heartbeat.add(1, ordering: .relaxed)
     }

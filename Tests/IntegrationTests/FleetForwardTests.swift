@@ -202,7 +202,7 @@ import TwinStore
             """))
         #expect(duplicates == 0)
         let partitions = Self.count(try server.psql(
-            "SELECT count(*) FROM pg_inherits WHERE inhparent = 'readings'::regclass"))
+            "SELECT count(*) FROM pg_inherits WHERE inhparent = 'readings_data'::regclass"))
         #expect(partitions >= 4, "expected daily partitions created ahead, found \(partitions)")
     }
 

@@ -136,6 +136,9 @@ struct MQTTIngestClientTests {
         #expect(sizes.allSatisfy { $0 <= 10 })
         #expect(sizes.contains(10), "a backlog should fill batches: \(sizes)")
         #expect(second.client.statistics.lastBatchSize <= 10)
+        // Batches that ended on the cap are what the forwarder yields to; half a second after the drain, none.
+        #expect(second.client.statistics.cappedBatches >= 1)
+        try await waitUntil(timeout: .seconds(5)) { !second.client.isDrainingBacklog }
         try await second.stop()
     }
 

@@ -35,8 +35,6 @@ public final class IngestPipeline: Sendable {
     /// reader never waits on a batch and never sees one that is not on disk.
     private let committed = Mutex<[String: Twin]>([:])
     public let metrics: IngestMetrics
-    /// Kept apart from `state`, so that a reader never waits for a batch.
-    private let load = Mutex(IngestLoad())
 
     public init(decoder: MessageDecoder, store: TwinStore, rules: RuleEngine? = nil, snapshotIntervalMillis: Int64,
                 alertTopic: String = "twin/{asset}/alerts", metrics: IngestMetrics, logger: Logger) {
@@ -73,12 +71,6 @@ public final class IngestPipeline: Sendable {
     /// Replaces the committed view with the whole model (after a restore).
     func publishAll(from model: TwinModel) {
         committed.withLock { $0 = model.twins.twins }
-    }
-
-    /// True while ingest spends at least half of its time processing batches (a backlog draining, or a rate near
-    /// its limit): the forwarder then holds back readings for a while (`forward.yield_to_ingest`).
-    public var isBusy: Bool {
-        load.withLock { $0.share(at: Int64(monotonicNanos())) } >= 0.5
     }
 
     /// Messages to publish (alert changes), in order; the MQTT loop takes them after each commit.
@@ -161,7 +153,6 @@ public final class IngestPipeline: Sendable {
             // Maintenance changes rule state but not the twin's version: its twin is due for a snapshot all the same.
             for event in batch.maintenance { state.snapshotVersions[event.asset] = nil }
             let end = monotonicNanos()
-            load.withLock { $0.record(busyNanos: Int64(end - start), endingAt: Int64(end)) }
             let committedAt = unixMillis()
             metrics.didCommit(messages: messages.count, readings: batch.readings.count, at: committedAt,
                               durationNanos: end - start, latencies: messages.map { committedAt - $0.receivedAt })

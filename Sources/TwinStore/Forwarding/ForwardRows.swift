@@ -4,6 +4,8 @@ import TwinCore
 public struct ForwardReadings: Sendable {
     /// `forward_queue.seq` of the last row; the cursor moves here once they are forwarded.
     public var last: Int64 = 0
+    /// The SQLite file's series ids (`series.id`), with their names beside them.
+    public var seriesIDs: [Int64] = []
     public var assets: [String] = []
     public var metrics: [String] = []
     public var timestamps: [Int64] = []

@@ -37,6 +37,7 @@ extension TwinStoreReader {
                     names[row[0]] = (row[1], row[2])
                 }
             }
+            batch.seriesIDs.reserveCapacity(total)
             batch.assets.reserveCapacity(total)
             batch.metrics.reserveCapacity(total)
             batch.timestamps.reserveCapacity(total)
@@ -49,6 +50,7 @@ extension TwinStoreReader {
                     batch.assets.append(name.asset)
                     batch.metrics.append(name.metric)
                 }
+                batch.seriesIDs += chunk.seriesIDs
                 batch.timestamps += chunk.timestamps
                 batch.values += chunk.values
             }
