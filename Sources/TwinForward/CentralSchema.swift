@@ -10,7 +10,8 @@ import PostgresNIO
 ///   `readings_data_pYYYYMMDD` created ahead by twind; its primary key (series, ts) is the index of every
 ///   per-series time-range query. A row of 24 bytes with a 16-byte key, instead of the names in every row and
 ///   every index entry: PostgreSQL inserted 250,000 rows in 0.79 s instead of 1.64 s (psql, one machine).
-/// - `readings_1m(gateway, asset, metric, ts, count, min, max, sum, avg)`: a view over `readings_data`.
+/// - `readings_1m(gateway, asset, metric, ts, count, min, max, sum, avg)`: a view grouping the same join (so a
+///   filter on a series reaches the index).
 /// - `twin_latest(gateway, asset, metric, ts, value)`, `alerts(gateway, id, …)`, `alert_events(gateway, id, …)`,
 ///   `maintenance(gateway, id, …)`, `quarantine(gateway, id, received_at, topic, reason)`: tables, with the
 ///   SQLite file's ids.
@@ -61,11 +62,10 @@ enum CentralSchema {
         );
         CREATE TABLE gateways (gateway text PRIMARY KEY, last_forward_at timestamptz NOT NULL);
         CREATE VIEW readings_1m (gateway, asset, metric, ts, count, min, max, sum, avg) AS
-            SELECT s.gateway, s.asset, s.metric, m.ts, m.count, m.min, m.max, m.sum, m.avg
-            FROM (SELECT series, ts - ts % 60000 AS ts, count(*) AS count, min(value) AS min, max(value) AS max,
-                         sum(value) AS sum, avg(value) AS avg
-                  FROM readings_data GROUP BY series, ts - ts % 60000) m
-            JOIN series s ON s.id = m.series;
+            SELECT s.gateway, s.asset, s.metric, d.ts - d.ts % 60000, count(*), min(d.value), max(d.value),
+                   sum(d.value), avg(d.value)
+            FROM readings_data d JOIN series s ON s.id = d.series
+            GROUP BY s.gateway, s.asset, s.metric, d.ts - d.ts % 60000;
         """,
     ]
 

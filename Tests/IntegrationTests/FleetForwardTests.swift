@@ -193,6 +193,11 @@ import TwinStore
             let centralLatest = try server.psql(
                 "SELECT asset, metric, ts FROM twin_latest WHERE gateway = '\(gateway.name)' ORDER BY 1, 2")
             #expect(localLatest == centralLatest, "\(gateway.name) twin_latest differs")
+            // The central minute view over the narrow table: the same minutes and counts as the gateway's own.
+            let minutes = "SELECT asset, metric, ts, count FROM readings_1m"
+            let localMinutes = try Self.sqlite(gateway.daemon.databasePath, minutes + " ORDER BY 1, 2, 3")
+            let centralMinutes = try server.psql(minutes + " WHERE gateway = '\(gateway.name)' ORDER BY 1, 2, 3")
+            #expect(localMinutes == centralMinutes, "\(gateway.name) readings_1m differs")
         }
         #expect(alertsSeen > 0, "no alerts were raised: the alert streams went untested")
         // The kill came mid-forward (readings still queued), and the restarted gateway went on from its cursor.
