@@ -140,7 +140,7 @@ public final class Forwarder: Service, Sendable {
         /// The central `series.id` of each of this file's series ids, as registered (or found) this session.
         var centralSeries: [Int64: Int64] = [:]
         /// Since when readings have been held back for a busy ingest; nil while they are not.
-        var yieldingSince: Int64?
+        var yieldingSince: ContinuousClock.Instant?
     }
 
     /// Passes until shut down; throws on the first failure.
@@ -184,9 +184,9 @@ public final class Forwarder: Service, Sendable {
             session.yieldingSince = nil
             return false
         }
-        let since = session.yieldingSince ?? now()
+        let since = session.yieldingSince ?? ContinuousClock.now
         session.yieldingSince = since
-        return now() - since < settings.yieldMillis
+        return ContinuousClock.now - since < .milliseconds(settings.yieldMillis)
     }
 
     // MARK: Streams
@@ -203,8 +203,9 @@ public final class Forwarder: Service, Sendable {
         for round in 1...Self.readingBatchesPerPass {
             guard batch.count > 0 else { break }
             let read = ContinuousClock.now
-            // Submitted before this batch's cursor moves, so it reads the queue as it is now (`seq` only restarts
-            // once the queue is empty).
+            // Submitted before this batch's cursor moves, on the same serial queue, so it runs before that advance
+            // and reads the queue as it is now. Run after it, it could miss rows: `seq` restarts at 1 once the
+            // queue is empty, and `seq > after` would skip the new rows that the next advance then deletes.
             let after = batch.last
             let next = batch.count >= limit && round < Self.readingBatchesPerPass
                 ? queue.submit { try reader.queuedReadings(after: after, limit: limit) } : nil
@@ -238,7 +239,12 @@ public final class Forwarder: Service, Sendable {
             session.partitions.formUnion(missing)
         }
         try await registerSeries(of: batch, &session)
-        let series = batch.seriesIDs.map { session.centralSeries[$0] ?? 0 }
+        let series = try batch.seriesIDs.map { local in
+            guard let central = session.centralSeries[local] else {
+                throw ForwardError.setup("series \(local) of this gateway has no central id")
+            }
+            return central
+        }
         func insert(_ conflict: String) -> PostgresQuery {
             """
             INSERT INTO readings_data (series, ts, value)
@@ -258,8 +264,8 @@ public final class Forwarder: Service, Sendable {
         }
     }
 
-    /// Finds or creates the central series of every series in `batch` not seen yet this session (in a transaction
-    /// of its own: a series without readings is harmless, and the next session finds it).
+    /// Finds or creates the central series of every series in `batch` not seen yet this session (outside the
+    /// readings' transaction: a series without readings is harmless, and the next session finds it).
     private func registerSeries(of batch: ForwardReadings, _ session: inout Session) async throws {
         var locals: [Int64] = [], assets: [String] = [], metrics: [String] = []
         var seen = Set<Int64>()

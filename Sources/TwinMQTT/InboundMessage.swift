@@ -37,7 +37,8 @@ public struct MQTTStatistics: Sendable, Equatable {
     public var isConnected: Bool = false
     /// The size of the last batch handed to the sink.
     public var lastBatchSize: Int = 0
-    /// Batches that ended on a cap (messages, bytes or delay) with more to read: a backlog draining.
+    /// Batches that ended on a cap (messages, bytes or delay) with more already waiting on the socket: a backlog
+    /// draining.
     public var cappedBatches: Int = 0
     /// When the last of those was read (monotonic milliseconds; 0 for never).
     public var lastCappedAt: Int64 = 0

@@ -150,9 +150,13 @@ final class IngestLoop {
                 return failed(handle, rc)
             }
             if isBatchFull() {
-                client.updateStatistics {
-                    $0.cappedBatches += 1
-                    $0.lastCappedAt = monotonicMillis()
+                // Full with more waiting to be read: a backlog drains (the forwarder yields to it).
+                var more = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&more, 1, 0) > 0 {
+                    client.updateStatistics {
+                        $0.cappedBatches += 1
+                        $0.lastCappedAt = monotonicMillis()
+                    }
                 }
                 break
             }

@@ -12,7 +12,18 @@ enum StoreSQL {
         ON CONFLICT DO NOTHING
         """
     }
-    static let enqueueForward = "INSERT INTO forward_queue (ts, rows, data) VALUES (?, ?, ?)"
+    /// `total` carries on from the newest row (a seek on the primary key), from 0 once the queue is empty.
+    static let enqueueForward = """
+        INSERT INTO forward_queue (ts, rows, total, data)
+        VALUES (?1, ?2, coalesce((SELECT total FROM forward_queue ORDER BY seq DESC LIMIT 1), 0) + ?2, ?3)
+        """
+    /// Readings queued (the difference of the two ends' `total`s) and the oldest chunk's oldest timestamp.
+    static let forwardBacklog = """
+        SELECT coalesce((SELECT total FROM forward_queue ORDER BY seq DESC LIMIT 1)
+                        - (SELECT total - rows FROM forward_queue ORDER BY seq LIMIT 1), 0),
+               (SELECT ts FROM forward_queue ORDER BY seq LIMIT 1),
+               (SELECT max(seq) FROM forward_queue)
+        """
     static let insertRecentOne = insertRecent(rows: 1)
     static let insertRecentMany = insertRecent(rows: rowsPerStatement)
 

@@ -84,7 +84,7 @@ extension TwinStore {
         try insert.finish()
         if let oldest = chunk.oldest {
             try db.cachedStatement(sql: StoreSQL.enqueueForward)
-                .execute(arguments: [oldest, chunk.count, Data(chunk.encoded())])
+                .execute(arguments: [oldest, chunk.count, Data(chunk.encoded())])  // ?1 ts, ?2 rows, ?3 data
         }
         var upsert = try BulkStatement(db, one: StoreSQL.upsertLatestOne, many: StoreSQL.upsertLatestMany)
         for (seriesID, reading) in newest {

@@ -287,7 +287,8 @@ import TwinStore
         try await daemon.stop()
         // The same readings queued again, as one chunk (the form a commit queues them in).
         let stored = try Self.sqlite(daemon.databasePath, """
-            SELECT series_id, ts, value FROM readings_recent UNION ALL SELECT series_id, ts, value FROM readings_main
+            SELECT series_id, ts, printf('%!.17g', value) FROM readings_recent
+            UNION ALL SELECT series_id, ts, printf('%!.17g', value) FROM readings_main
             """)
         var chunk = ForwardChunk()
         for line in stored.split(separator: "\n") {
@@ -298,7 +299,8 @@ import TwinStore
         }
         let hex = chunk.encoded().map { String(format: "%02x", $0) }.joined()
         let result = try runTool("/usr/bin/sqlite3", [daemon.databasePath, """
-            INSERT INTO forward_queue (ts, rows, data) VALUES (\(chunk.oldest ?? 0), \(chunk.count), X'\(hex)')
+            INSERT INTO forward_queue (ts, rows, total, data) VALUES (\(chunk.oldest ?? 0), \(chunk.count),
+                coalesce((SELECT total FROM forward_queue ORDER BY seq DESC LIMIT 1), 0) + \(chunk.count), X'\(hex)')
             """])
         #expect(result.status == 0, "\(result.output)")
         let requeued = Self.count(try Self.sqlite(daemon.databasePath, "SELECT coalesce(sum(rows), 0) FROM forward_queue"))

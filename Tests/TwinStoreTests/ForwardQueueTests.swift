@@ -115,6 +115,31 @@ struct ForwardQueueTests {
             #expect(cursor.dropped == 4)
             #expect(cursor.forwarded == 6)
             #expect(cursor.pending == 5)
+            // The next batch after a given chunk (what the forwarder reads ahead while PostgreSQL takes one).
+            let first = try reader.queuedReadings(limit: 1)
+            #expect(first.timestamps == [31, 32])
+            #expect(try reader.queuedReadings(after: first.last, limit: 100).timestamps == [40, 41, 42])
+            #expect(try reader.queuedReadings(after: first.last + 1, limit: 100).count == 0)
+            // A cap exactly on a chunk boundary deletes that chunk whole.
+            #expect(try store.capForwardQueue(maxRows: 3) == 2)
+            #expect(try reader.queuedReadings(limit: 100).timestamps == [40, 41, 42])
+        }
+    }
+
+    @Test func theBacklogCountRestartsWithAnEmptyQueue() throws {
+        try withStore(StoreConfiguration(queueForForwarding: true)) { store, directory in
+            let reader = try TwinStoreReader(path: directory.databasePath)
+            try store.commit(IngestBatch(readings: (0..<4).map { reading("a", "m", Int64($0), 1) }))
+            let all = try reader.queuedReadings(limit: 100)
+            try store.advanceForward(.readings, to: all.last, rows: all.count, at: 1)
+            #expect(try reader.forwardBacklog().pending == 0)
+            #expect(try reader.forwardBacklog().oldest == nil)
+            // `seq` and `total` start again; the count is still the difference of the two ends.
+            try store.commit(IngestBatch(readings: (10..<13).map { reading("a", "m", Int64($0), 1) }))
+            try store.commit(IngestBatch(readings: [reading("b", "m", 20, 1)]))
+            let backlog = try reader.forwardBacklog()
+            #expect(backlog.pending == 4 && backlog.oldest == 10)
+            #expect(try store.count("forward_queue") == 2)
         }
     }
 }

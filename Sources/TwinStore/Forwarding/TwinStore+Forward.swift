@@ -114,12 +114,10 @@ extension TwinStoreReader {
     }
 
     /// The readings waiting in the queue, and the oldest timestamp of the oldest commit waiting (nil when none
-    /// wait). One row per commit, so the sum is cheap.
+    /// wait). Two seeks on the primary key, whatever the backlog.
     public func forwardBacklog() throws -> (pending: Int64, oldest: Int64?) {
         try read("read the forward backlog") { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT coalesce(sum(rows), 0), (SELECT ts FROM forward_queue ORDER BY seq LIMIT 1) FROM forward_queue
-                """)
+            let row = try Row.fetchOne(db.cachedStatement(sql: StoreSQL.forwardBacklog))
             return (row?[0] ?? 0, row?[1])
         }
     }
@@ -147,13 +145,10 @@ extension TwinStoreReader {
                 case .quarantine: cursor.newest = try newest("SELECT max(id) FROM quarantine_entries")
                 case .latest: break
                 case .readings:
-                    let row = try Row.fetchOne(db, sql: """
-                        SELECT coalesce(sum(rows), 0), max(seq), (SELECT ts FROM forward_queue ORDER BY seq LIMIT 1)
-                        FROM forward_queue
-                        """)
+                    let row = try Row.fetchOne(db.cachedStatement(sql: StoreSQL.forwardBacklog))
                     cursor.pending = row?[0] ?? 0
-                    cursor.newest = row?[1] ?? position
-                    cursor.oldestPending = row?[2]
+                    cursor.newest = row?[2] ?? position
+                    cursor.oldestPending = row?[1]
                     return cursor
                 }
                 cursor.pending = max(0, cursor.newest - position)
@@ -217,17 +212,22 @@ extension TwinStore {
 
     /// Deletes the oldest queued readings beyond `maxRows` and counts them as dropped; returns how many. Whole
     /// chunks go first; the chunk on the boundary is rewritten without its oldest readings, so exactly the surplus
-    /// is dropped.
+    /// is dropped. Under the cap (the usual case) it only reads the two ends of the queue, without the write lock;
+    /// over it, it reads the chunks it deletes (their `rows`) and decodes only the boundary one.
     public func capForwardQueue(maxRows: Int) throws -> Int {
         try withOpenDatabase("cap the forward queue") {
+            let backlog = try database.read { db in
+                try Int.fetchOne(db.cachedStatement(sql: StoreSQL.forwardBacklog)) ?? 0
+            }
+            guard backlog > max(maxRows, 0) else { return 0 }
             var dropped = 0
             try database.inTransaction(.immediate) { db in
-                let total = try Int.fetchOne(db, sql: "SELECT coalesce(sum(rows), 0) FROM forward_queue") ?? 0
+                let total = try Int.fetchOne(db.cachedStatement(sql: StoreSQL.forwardBacklog)) ?? 0
                 var excess = total - max(maxRows, 0)
                 guard excess > 0 else { return .commit }
                 var lastDeleted: Int64 = 0
-                let oldest = try Row.fetchCursor(db, sql: "SELECT seq, rows, data FROM forward_queue ORDER BY seq")
-                var trim: (seq: Int64, chunk: ForwardChunk)?
+                var boundary: (seq: Int64, drop: Int)?
+                let oldest = try Row.fetchCursor(db, sql: "SELECT seq, rows FROM forward_queue ORDER BY seq")
                 while excess > 0, let row = try oldest.next() {
                     let (seq, rows): (Int64, Int) = (row[0], row[1])
                     if rows <= excess {
@@ -235,7 +235,7 @@ extension TwinStore {
                         excess -= rows
                         dropped += rows
                     } else {
-                        trim = (seq, try ForwardChunk(decoding: [UInt8](row[2] as Data)).dropping(first: excess))
+                        boundary = (seq, excess)
                         dropped += excess
                         excess = 0
                     }
@@ -243,9 +243,13 @@ extension TwinStore {
                 if lastDeleted > 0 {
                     try db.execute(sql: "DELETE FROM forward_queue WHERE seq <= ?", arguments: [lastDeleted])
                 }
-                if let trim, let first = trim.chunk.oldest {
+                if let boundary {
+                    let data = try Data.fetchOne(db, sql: "SELECT data FROM forward_queue WHERE seq = ?",
+                                                 arguments: [boundary.seq]) ?? Data()
+                    let kept = try ForwardChunk(decoding: [UInt8](data)).dropping(first: boundary.drop)
+                    // `total` stays: it counts through this row, and the backlog is measured from `total - rows`.
                     try db.execute(sql: "UPDATE forward_queue SET ts = ?, rows = ?, data = ? WHERE seq = ?",
-                                   arguments: [first, trim.chunk.count, Data(trim.chunk.encoded()), trim.seq])
+                                   arguments: [kept.oldest ?? 0, kept.count, Data(kept.encoded()), boundary.seq])
                 }
                 try db.execute(sql: """
                     INSERT INTO forward_cursors (stream, position, dropped) VALUES ('readings', ?, ?)

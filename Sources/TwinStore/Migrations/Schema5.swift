@@ -1,7 +1,8 @@
 /// Forwarding to a central PostgreSQL (`forward:` in the config).
 ///
 /// - `forward_queue`: the readings committed but not yet forwarded, one row (a ``ForwardChunk``: `rows` readings,
-///   the oldest timestamp `ts`, the encoded `data`) per commit, in commit order (`seq`), written in the batch's own
+///   the oldest timestamp `ts`, the encoded `data`, and `total`, the readings queued through this row since the
+///   queue was last empty, so that the backlog is the difference of its two ends) per commit, in commit order (`seq`), written in the batch's own
 ///   transaction while forwarding of readings is on, and deleted in the transaction that records their forwarding.
 ///   No AUTOINCREMENT (it costs every commit a `sqlite_sequence` update): `seq` may start again from 1 once the
 ///   queue is empty, which is safe, as a forwarded batch is always deleted by the `seq` of its own last chunk.
@@ -16,6 +17,7 @@ enum Schema5 {
             seq INTEGER PRIMARY KEY,
             ts INTEGER NOT NULL,
             rows INTEGER NOT NULL,
+            total INTEGER NOT NULL,
             data BLOB NOT NULL
         );
         CREATE TABLE forward_cursors (
