@@ -347,10 +347,21 @@ public final class Forwarder: Service, Sendable {
 
     private func forwardQuarantine(_ connection: CentralConnection) async throws -> Int {
         let (reader, store, limit) = (reader, store, settings.batchSize)
-        let batch = try await queue.run {
-            try reader.quarantineEntries(after: try store.forwardPosition(.quarantine), limit: limit)
+        let (position, batch) = try await queue.run {
+            let position = try store.forwardPosition(.quarantine)
+            return (position, try reader.quarantineEntries(after: position, limit: limit))
         }
-        guard !batch.entries.isEmpty else { return 0 }
+        guard let first = batch.entries.first else { return 0 }
+        // Ids are contiguous: a gap after the cursor is entries the local cap (`database.quarantine_max_rows`)
+        // pruned before they were forwarded. (Before the first forward, what was pruned earlier is no gap.)
+        let pruned = position > 0 ? Int(max(0, first.id - position - 1)) : 0
+        if pruned > 0 {
+            instruments.dropped.increment(by: Int64(pruned))
+            logger.warning("quarantined messages were pruned locally before they were forwarded", metadata: [
+                "forward.dropped": "\(pruned)", "forward.stream": "quarantine",
+                "hint": "raise database.quarantine_max_rows to keep more while PostgreSQL is away",
+            ])
+        }
         let gateway = settings.gateway
         let ids = batch.entries.map(\.id), times = batch.entries.map(\.receivedAt)
         let topics = batch.entries.map(\.topic), reasons = batch.entries.map(\.reason)
@@ -362,7 +373,7 @@ public final class Forwarder: Service, Sendable {
                 ON CONFLICT DO NOTHING
                 """)
         }
-        try await advance(.quarantine, to: batch.last, rows: batch.entries.count)
+        try await advance(.quarantine, to: batch.last, rows: batch.entries.count, dropped: pruned)
         return batch.entries.count
     }
 
@@ -428,9 +439,11 @@ public final class Forwarder: Service, Sendable {
         session.partitions.formUnion(missing)
     }
 
-    private func advance(_ stream: ForwardStream, to position: Int64, rows: Int) async throws {
+    private func advance(_ stream: ForwardStream, to position: Int64, rows: Int, dropped: Int = 0) async throws {
         let (store, time) = (store, now())
-        try await queue.run { try store.advanceForward(stream, to: position, rows: rows, at: time) }
+        try await queue.run {
+            try store.advanceForward(stream, to: position, rows: rows, dropped: dropped, at: time)
+        }
         instruments.rows(stream).increment(by: Int64(rows))
         update { $0.forwardedRows += Int64(rows) }
     }

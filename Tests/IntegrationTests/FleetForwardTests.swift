@@ -315,6 +315,38 @@ import TwinStore
         #expect(daemon.log.contains("partly in PostgreSQL already"))
     }
 
+    @Test("quarantined messages pruned locally before they were forwarded are counted as dropped, not skipped silently")
+    func prunedQuarantineIsCounted() async throws {
+        let server = try PostgresServer.start()
+        defer { try? server.stop() }
+        let (broker, daemon, publisher, _) = try await Harness.startDaemon(
+            extraYAML: Self.forwardYAML(server, gateway: "pruned"))
+        defer {
+            daemon.kill()
+            publisher.disconnect()
+            broker.stop()
+        }
+        for index in 0..<3 { try publisher.publish(topic: "twin/pump-\(index)/telemetry", payload: Array("{oops".utf8)) }
+        let central = { Self.count(try server.psql("SELECT count(*) FROM quarantine WHERE gateway = 'pruned'")) }
+        for _ in 0..<100 where try central() < 3 { try await Self.pause(0.1) }
+        #expect(try central() == 3)
+        // What the local cap does while PostgreSQL is away: ten more arrive, the oldest five of them are pruned.
+        try await daemon.stop()
+        let result = try runTool("/usr/bin/sqlite3", [daemon.databasePath, """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
+            INSERT INTO quarantine_entries (received_at, topic, reason, payload) SELECT i, 'twin/x/telemetry', 'invalid_json', X'00' FROM n;
+            DELETE FROM quarantine_entries WHERE id BETWEEN 4 AND 8;
+            """])
+        #expect(result.status == 0, "\(result.output)")
+        try daemon.start()
+        let cursor = { try Self.sqlite(daemon.databasePath,
+                                       "SELECT position || '/' || dropped FROM forward_cursors WHERE stream = 'quarantine'") }
+        for _ in 0..<100 where try cursor() != "13/5" { try await Self.pause(0.1) }
+        #expect(try cursor() == "13/5")
+        #expect(try central() == 8)
+        #expect(daemon.log.contains("pruned locally before they were forwarded"))
+    }
+
     @Test("a wrong password or a missing database: one clear line per retry, no crash, ingest goes on")
     func wrongPasswordAndMissingDatabase() async throws {
         let server = try PostgresServer.start()

@@ -49,6 +49,11 @@ struct ForwardQueueTests {
             try store.advanceForward(.alerts, to: 0, rows: 0, at: 6)
             alerts = try #require(try reader.forwardCursors().first { $0.stream == "alerts" })
             #expect(alerts.error == nil)
+            // Rows found gone before they were forwarded (quarantine pruned by its local cap) add to `dropped`.
+            try store.advanceForward(.quarantine, to: 10, rows: 3, dropped: 7, at: 7)
+            try store.advanceForward(.quarantine, to: 12, rows: 2, dropped: 0, at: 8)
+            let quarantine = try #require(try reader.forwardCursors().first { $0.stream == "quarantine" })
+            #expect(quarantine.forwarded == 5 && quarantine.dropped == 7 && quarantine.position == 12)
         }
     }
 

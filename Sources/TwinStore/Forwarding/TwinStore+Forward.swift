@@ -159,20 +159,23 @@ extension TwinStoreReader {
 }
 
 extension TwinStore {
-    /// Records that `stream` is forwarded through `position` (`rows` more of it); for readings, also takes the
-    /// forwarded rows out of the queue, in the same transaction.
-    public func advanceForward(_ stream: ForwardStream, to position: Int64, rows: Int, at time: Int64) throws {
+    /// Records that `stream` is forwarded through `position` (`rows` more of it, and `dropped` rows found gone
+    /// before they could be forwarded); for readings, also takes the forwarded rows out of the queue, in the same
+    /// transaction.
+    public func advanceForward(_ stream: ForwardStream, to position: Int64, rows: Int, dropped: Int = 0,
+                               at time: Int64) throws {
         try withOpenDatabase("record forwarding progress") {
             try database.inTransaction(.immediate) { db in
                 if stream == .readings {
                     try db.execute(sql: "DELETE FROM forward_queue WHERE seq <= ?", arguments: [position])
                 }
                 try db.execute(sql: """
-                    INSERT INTO forward_cursors (stream, position, forwarded, forwarded_at) VALUES (?, ?, ?, ?)
+                    INSERT INTO forward_cursors (stream, position, forwarded, dropped, forwarded_at)
+                    VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (stream) DO UPDATE SET position = excluded.position,
-                        forwarded = forwarded + excluded.forwarded, forwarded_at = excluded.forwarded_at,
-                        error = NULL, error_at = NULL
-                    """, arguments: [stream.rawValue, position, rows, time])
+                        forwarded = forwarded + excluded.forwarded, dropped = dropped + excluded.dropped,
+                        forwarded_at = excluded.forwarded_at, error = NULL, error_at = NULL
+                    """, arguments: [stream.rawValue, position, rows, dropped, time])
                 return .commit
             }
         }
