@@ -83,6 +83,7 @@ let package = Package(
         .testTarget(name: "TwinMQTTTests", dependencies: ["TwinMQTT", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TwinDaemonTests", dependencies: ["TwinDaemon", "TwinCore",
                                                           .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle")]),
+        .testTarget(name: "TwinForwardTests", dependencies: ["TwinForward", "TwinStore"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TwinDaemon", "TwinStore", "TwinCore", "TestSupport"]),
         // The executable and the import pipeline on real files, without a broker.
         .testTarget(name: "CLITests", dependencies: ["TwinDaemon", "TwinStore", "TwinCore", "TestSupport",

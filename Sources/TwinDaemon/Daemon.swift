@@ -19,7 +19,7 @@ public enum Daemon {
                                                 withIntermediateDirectories: true)
         let store = try TwinStore(path: config.database.path, configuration: StoreConfiguration(
             mergeThreshold: config.database.mergeThreshold, quarantineMaxRows: config.database.quarantineMaxRows,
-            queueForForwarding: config.forward?.streams.contains(.readings) ?? false))
+            queueForForwarding: !(config.forward?.streams.isDisjoint(with: ForwardStream.queued) ?? true)))
         // Merges and WAL checkpoints run on their own connection and thread, off the ack path.
         let mergeWorker = try MergeWorker(store: store)
         let metrics = IngestMetrics()

@@ -34,6 +34,17 @@ struct CentralConnection: Sendable {
         }
     }
 
+    /// `COPY table (columns) FROM STDIN` in PostgreSQL's text format: `rows` holds the lines, tab-separated,
+    /// each ending in a newline.
+    func copy(into table: String, columns: [String], rows: ByteBuffer) async throws {
+        let (connection, logger) = (connection, logger)
+        try await guarded {
+            try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                try await writer.write(rows)
+            }
+        }
+    }
+
     /// Every row as a pair of Int64s.
     func pairs(_ query: PostgresQuery) async throws -> [(Int64, Int64)] {
         let (connection, logger) = (connection, logger)

@@ -12,7 +12,7 @@ public struct ForwardSettings: Sendable, Hashable {
     public var passwordCredential: String?
     /// This gateway's name in the central tables; the host name by default.
     public var gateway: String
-    public var streams: Set<ForwardStream> = Set(ForwardStream.allCases)
+    public var streams: Set<ForwardStream> = ForwardStream.defaults
     /// Rows per PostgreSQL transaction.
     public var batchSize = 10_000
     public var minDelayMillis: Int64 = 1_000

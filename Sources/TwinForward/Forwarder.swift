@@ -81,6 +81,10 @@ public final class Forwarder: Service, Sendable {
                                                 timeout: .milliseconds(settings.queryTimeoutMillis))
                 connection = central
                 var session = Session(connection: central)
+                if settings.streams.contains(.rollups) {
+                    let store = store
+                    session.rollupToken = try await queue.run { try store.forwardedCount(.rollups) }
+                }
                 if let applied = try await CentralSchema.migrate(central) {
                     logger.notice("central schema created or migrated", metadata: [
                         "forward.schema_version": "\(applied.upperBound)", "forward.target": "\(target.display)"])
@@ -141,6 +145,8 @@ public final class Forwarder: Service, Sendable {
         var centralSeries: [Int64: Int64] = [:]
         /// Since when readings have been held back for a busy ingest; nil while they are not.
         var yieldingSince: ContinuousClock.Instant?
+        /// The rollups token: readings folded into central rollups so far (the local `rollups` cursor's count).
+        var rollupToken: Int64 = 0
     }
 
     /// Passes until shut down; throws on the first failure.
@@ -155,7 +161,7 @@ public final class Forwarder: Service, Sendable {
                 moved += try await forwardLatest(&session)
             }
             var full = false
-            if streams.contains(.readings), !yields(&session) {
+            if !streams.isDisjoint(with: ForwardStream.queued), !yields(&session) {
                 let count = try await forwardReadings(&session)
                 moved += count
                 full = count >= settings.batchSize
@@ -211,7 +217,8 @@ public final class Forwarder: Service, Sendable {
                 ? queue.submit { try reader.queuedReadings(after: after, limit: limit) } : nil
             try await send(batch, &session)
             let sent = ContinuousClock.now
-            try await advance(.readings, to: batch.last, rows: batch.count)
+            try await advance(queuedStreams, to: batch.last, rows: batch.count)
+            if queuedStreams.contains(.rollups) { session.rollupToken += Int64(batch.count) }
             forwarded += batch.count
             logger.trace("readings forwarded", metadata: [
                 "forward.rows": "\(batch.count)", "forward.read_ms": "\(Self.millis(read - started))",
@@ -229,7 +236,12 @@ public final class Forwarder: Service, Sendable {
         String(format: "%.1f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)
     }
 
-    /// One batch of readings in one PostgreSQL transaction.
+    /// The streams read from `forward_queue` (readings, rollups or both): forwarded together, one transaction a
+    /// batch.
+    var queuedStreams: Set<ForwardStream> { settings.streams.intersection(ForwardStream.queued) }
+
+    /// One batch of readings in one PostgreSQL transaction: the raw readings (`COPY`), their 1-minute rollups
+    /// (an additive upsert, guarded by the rollups token), or both.
     private func send(_ batch: ForwardReadings, _ session: inout Session) async throws {
         var days = Set<Int64>()
         for timestamp in batch.timestamps { days.insert(CentralSchema.day(of: timestamp)) }
@@ -245,22 +257,104 @@ public final class Forwarder: Service, Sendable {
             }
             return central
         }
-        func insert(_ conflict: String) -> PostgresQuery {
-            """
-            INSERT INTO readings_data (series, ts, value)
-            SELECT * FROM unnest(\(series)::int8[], \(batch.timestamps)::int8[], \(batch.values)::float8[])
-            \(unescaped: conflict)
-            """
-        }
-        // A plain INSERT first: ON CONFLICT costs PostgreSQL about twice as much on a partitioned table, and a batch
-        // is new but after a crash or an outage (sent, committed, cursor not yet moved) or when a redelivery was
-        // queued. Then, and only then, the batch goes again with ON CONFLICT DO NOTHING, which keeps the first copy.
+        let raw = settings.streams.contains(.readings)
+        let rollups = settings.streams.contains(.rollups) ? RollupCells(series: series, batch: batch) : nil
+        let token = session.rollupToken
+        // COPY first: PostgreSQL inserts it in multi-row batches, and a batch is new but after a crash or an outage
+        // (sent, committed, cursor not yet moved). Then, and only then, the batch goes again as an INSERT with
+        // ON CONFLICT DO NOTHING, which keeps the first copy; the rollups token tells whether its rollups went too.
         do {
-            try await transaction(session.connection) { try await $0.execute(insert("")) }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            logger.debug("a batch of readings is partly in PostgreSQL already (forwarded again after a crash or an outage, or a redelivery): inserting it with ON CONFLICT DO NOTHING")
+            try await transaction(session.connection) { connection in
+                if raw {
+                    try await connection.copy(into: "readings_data", columns: ["series", "ts", "value"],
+                                              rows: Self.copyText(series: series, batch: batch))
+                }
+                if let rollups { try await self.sendRollups(rollups, token: token, count: batch.count, connection) }
+            }
+        } catch let error as PSQLError where raw && error.serverInfo?[.sqlState] == "23505" {
+            logger.debug("a batch of readings is partly in PostgreSQL already (forwarded again after a crash or an outage): inserting it with ON CONFLICT DO NOTHING")
             try await session.connection.execute("ROLLBACK")
-            try await transaction(session.connection) { try await $0.execute(insert("ON CONFLICT DO NOTHING")) }
+            try await transaction(session.connection) { connection in
+                try await connection.execute("""
+                    INSERT INTO readings_data (series, ts, value)
+                    SELECT * FROM unnest(\(series)::int8[], \(batch.timestamps)::int8[], \(batch.values)::float8[])
+                    ON CONFLICT DO NOTHING
+                    """)
+                if let rollups { try await self.sendRollups(rollups, token: token, count: batch.count, connection) }
+            }
+        }
+    }
+
+    /// Adds a batch's rollups to `rollups_1m_data`, exactly once. The upsert adds (count + count, sum + sum), so a
+    /// batch applied twice would count twice: the token in `forward_tokens` (readings folded so far) moves from
+    /// `token` to `token + count` in the same transaction, and a batch whose move was made already (PostgreSQL
+    /// committed, then the gateway crashed before its cursor moved) is skipped.
+    private func sendRollups(_ cells: RollupCells, token: Int64, count: Int,
+                             _ connection: CentralConnection) async throws {
+        let (gateway, next) = (settings.gateway, token + Int64(count))
+        let claimed = try await connection.int("""
+            INSERT INTO forward_tokens AS t (gateway, stream, token) VALUES (\(gateway), 'rollups', \(next))
+            ON CONFLICT (gateway, stream) DO UPDATE SET token = excluded.token WHERE t.token = \(token)
+            RETURNING 1
+            """)
+        if claimed == nil {
+            let central = try await connection.int(
+                "SELECT token FROM forward_tokens WHERE gateway = \(gateway) AND stream = 'rollups'") ?? 0
+            if Int64(central) == next {
+                logger.debug("a batch's rollups are in PostgreSQL already (forwarded again after a crash): skipped")
+                return
+            }
+            // Another file forwarded rollups as this gateway: a restored backup, or two gateways with one id.
+            instruments.errors.increment()
+            logger.error("the central rollups token of this gateway is not this file's: another database file forwarded rollups as this gateway (a restored backup, or two gateways with one forward.gateway); this batch's minutes may be counted twice in readings_1m", metadata: [
+                "forward.gateway": "\(gateway)", "forward.central_token": "\(central)", "forward.file_token": "\(token)"])
+            try await connection.execute(
+                "UPDATE forward_tokens SET token = \(next) WHERE gateway = \(gateway) AND stream = 'rollups'")
+        }
+        try await connection.execute("""
+            INSERT INTO rollups_1m_data AS r (series, ts, count, min, max, sum)
+            SELECT * FROM unnest(\(cells.series)::int8[], \(cells.buckets)::int8[], \(cells.counts)::int8[],
+                                 \(cells.mins)::float8[], \(cells.maxes)::float8[], \(cells.sums)::float8[])
+            ON CONFLICT (series, ts) DO UPDATE SET count = r.count + excluded.count,
+                min = least(r.min, excluded.min), max = greatest(r.max, excluded.max), sum = r.sum + excluded.sum
+            """)
+    }
+
+    /// A batch's readings as COPY text: `series TAB ts TAB value NEWLINE`, values in the shortest form that reads
+    /// back to the same double (Swift's `description`, which PostgreSQL's float8 input parses exactly).
+    static func copyText(series: [Int64], batch: ForwardReadings) -> ByteBuffer {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(batch.count * 40)
+        for index in 0..<batch.count {
+            appendDecimal(series[index], to: &bytes)
+            bytes.append(0x09)
+            appendDecimal(batch.timestamps[index], to: &bytes)
+            bytes.append(0x09)
+            let value = batch.values[index]
+            if value.isFinite {
+                bytes.append(contentsOf: value.description.utf8)
+            } else {
+                bytes.append(contentsOf: (value.isNaN ? "NaN" : value < 0 ? "-Infinity" : "Infinity").utf8)
+            }
+            bytes.append(0x0A)
+        }
+        return ByteBuffer(bytes: bytes)
+    }
+
+    static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+        var magnitude = value.magnitude
+        if value < 0 { bytes.append(0x2D) }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[index]) }
         }
     }
 
@@ -414,9 +508,9 @@ public final class Forwarder: Service, Sendable {
 
     /// Applies the backlog cap, then refreshes the pending/lag figures; returns the readings held.
     private func refreshBacklog() async throws -> Int64 {
-        let (store, reader, cap) = (store, reader, settings.maxBacklog)
+        let (store, reader, cap, queued) = (store, reader, settings.maxBacklog, queuedStreams)
         let (dropped, backlog) = try await queue.run {
-            (try store.capForwardQueue(maxRows: cap), try reader.forwardBacklog())
+            (try store.capForwardQueue(maxRows: cap, queuedStreams: queued), try reader.forwardBacklog())
         }
         if dropped > 0 {
             instruments.dropped.increment(by: Int64(dropped))
@@ -440,11 +534,16 @@ public final class Forwarder: Service, Sendable {
     }
 
     private func advance(_ stream: ForwardStream, to position: Int64, rows: Int, dropped: Int = 0) async throws {
+        try await advance([stream], to: position, rows: rows, dropped: dropped)
+    }
+
+    /// Moves the cursors of `streams` together, in one SQLite transaction.
+    private func advance(_ streams: Set<ForwardStream>, to position: Int64, rows: Int, dropped: Int = 0) async throws {
         let (store, time) = (store, now())
         try await queue.run {
-            try store.advanceForward(stream, to: position, rows: rows, dropped: dropped, at: time)
+            try store.advanceForward(streams, to: position, rows: rows, dropped: dropped, at: time)
         }
-        instruments.rows(stream).increment(by: Int64(rows))
+        for stream in streams { instruments.rows(stream).increment(by: Int64(rows)) }
         update { $0.forwardedRows += Int64(rows) }
     }
 
@@ -456,8 +555,9 @@ public final class Forwarder: Service, Sendable {
         try await connection.execute("BEGIN")
         try await body(connection)
         try await connection.execute("""
-            INSERT INTO gateways (gateway, last_forward_at) VALUES (\(settings.gateway), now())
-            ON CONFLICT (gateway) DO UPDATE SET last_forward_at = now()
+            INSERT INTO gateways (gateway, last_forward_at, rollups)
+            VALUES (\(settings.gateway), now(), \(settings.streams.contains(.rollups)))
+            ON CONFLICT (gateway) DO UPDATE SET last_forward_at = now(), rollups = excluded.rollups
             """)
         try await connection.execute("COMMIT")
     }

@@ -13,12 +13,12 @@ import TwinStore
     }
 
     static func forwardYAML(_ server: PostgresServer, gateway: String, url: String? = nil,
-                            passwordFile: String? = nil) -> String {
+                            passwordFile: String? = nil, rollups: Bool = false) -> String {
         """
         forward:
           url: "\(url ?? server.url)"
           password_file: \(passwordFile ?? server.passwordFile)
-          gateway: \(gateway)
+          gateway: \(gateway)\(rollups ? "\n  streams: [alerts, maintenance, latest, readings, rollups, quarantine]" : "")
           batch_rows: 2000
           poll: 50ms
           retry: { min: 200ms, max: 2s }
@@ -32,10 +32,10 @@ import TwinStore
         """
     }
 
-    static func startGateway(_ name: String, _ server: PostgresServer) throws -> Gateway {
+    static func startGateway(_ name: String, _ server: PostgresServer, rollups: Bool = false) throws -> Gateway {
         let broker = try MosquittoBroker.start(persistence: true)
         let daemon = try DaemonProcess(broker: broker, clientID: "twind-\(name)",
-                                       extraYAML: forwardYAML(server, gateway: name))
+                                       extraYAML: forwardYAML(server, gateway: name, rollups: rollups))
         try daemon.start()
         return Gateway(name: name, broker: broker, daemon: daemon)
     }
@@ -78,6 +78,24 @@ import TwinStore
         return "none"
     }
 
+    /// The first minute whose min, max or sum differs between the gateway's `readings_1m` and the central one
+    /// (min and max exactly, sums to 1e-9 relative: added in another order), or nil.
+    static func minuteDifference(_ database: String, _ server: PostgresServer, gateway: String) throws -> String? {
+        let local = try sqlite(database, "SELECT asset, metric, ts, printf('%!.17g', min), printf('%!.17g', max), "
+                               + "printf('%!.17g', sum) FROM readings_1m ORDER BY 1, 2, 3").split(separator: "\n")
+        let central = try server.psql("SELECT asset, metric, ts, min, max, sum FROM readings_1m "
+                                      + "WHERE gateway = '\(gateway)' ORDER BY 1, 2, 3").split(separator: "\n")
+        guard local.count == central.count else { return "\(local.count) local minutes, \(central.count) central" }
+        for (a, b) in zip(local, central) {
+            let (x, y) = (a.split(separator: "|"), b.split(separator: "|"))
+            guard x.count == 6, y.count == 6, x[0..<3] == y[0..<3] else { return "\(a) vs \(b)" }
+            let (u, v) = (x[3...].compactMap { Double($0) }, y[3...].compactMap { Double($0) })
+            guard u.count == 3, v.count == 3, u[0] == v[0], u[1] == v[1],
+                  abs(u[2] - v[2]) <= 1e-9 * max(1, abs(u[2])) else { return "\(a) vs \(b)" }
+        }
+        return nil
+    }
+
     /// The value of the Prometheus sample `name` (with its labels) in a `/metrics` text.
     static func sample(_ text: String, _ name: String) -> Double? {
         for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
@@ -94,7 +112,8 @@ import TwinStore
         defer { try? server.stop() }
         var gateways: [Gateway] = []
         defer { for gateway in gateways { gateway.daemon.kill() } }
-        for index in 1...3 { gateways.append(try Self.startGateway("site-\(index)", server)) }
+        // Site 2, the one killed mid-forward, also forwards 1-minute rollups (its readings_1m then reads them).
+        for index in 1...3 { gateways.append(try Self.startGateway("site-\(index)", server, rollups: index == 2)) }
         for gateway in gateways {
             let publisher = try Harness.publisher(gateway.broker)
             try await Harness.waitUntilIngesting(gateway.daemon, publisher)
@@ -198,7 +217,15 @@ import TwinStore
             let localMinutes = try Self.sqlite(gateway.daemon.databasePath, minutes + " ORDER BY 1, 2, 3")
             let centralMinutes = try server.psql(minutes + " WHERE gateway = '\(gateway.name)' ORDER BY 1, 2, 3")
             #expect(localMinutes == centralMinutes, "\(gateway.name) readings_1m differs")
+            let minuteDifference = try Self.minuteDifference(gateway.daemon.databasePath, server, gateway: gateway.name)
+            #expect(minuteDifference == nil, "\(gateway.name) readings_1m: \(minuteDifference ?? "")")
         }
+        let rollupGateways = try server.psql("SELECT gateway FROM gateways WHERE rollups ORDER BY 1")
+        #expect(rollupGateways == "site-2", "gateways forwarding rollups: \(rollupGateways)")
+        let rollupCells = Self.count(try server.psql(
+            "SELECT count(*) FROM rollups_1m_data r JOIN series s ON s.id = r.series WHERE s.gateway = 'site-2'"))
+        // 12 pumps × 4 metrics, each in at least one minute.
+        #expect(rollupCells >= 48, "site-2 forwarded only \(rollupCells) rollup cells")
         #expect(alertsSeen > 0, "no alerts were raised: the alert streams went untested")
         // The kill came mid-forward (readings still queued), and the restarted gateway went on from its cursor.
         #expect(pendingAtCrash > 0, "gateway 2 had forwarded everything before the kill: not a mid-forward crash")
@@ -264,12 +291,12 @@ import TwinStore
         broker.stop()
     }
 
-    @Test("a batch forwarded twice (a crash between PostgreSQL's commit and the cursor) lands once")
+    @Test("a batch forwarded twice (a crash between PostgreSQL's commit and the cursor) lands once, rollups too")
     func batchForwardedTwiceLandsOnce() async throws {
         let server = try PostgresServer.start()
         defer { try? server.stop() }
         let (broker, daemon, publisher, _) = try await Harness.startDaemon(
-            extraYAML: Self.forwardYAML(server, gateway: "again"))
+            extraYAML: Self.forwardYAML(server, gateway: "again", rollups: true))
         defer {
             daemon.kill()
             publisher.disconnect()
@@ -298,9 +325,11 @@ import TwinStore
                          value: try #require(Double(fields[2])))
         }
         let hex = chunk.encoded().map { String(format: "%02x", $0) }.joined()
+        // The rollups cursor's count (the token) goes back by the batch too, as a crash before the advance leaves it.
         let result = try runTool("/usr/bin/sqlite3", [daemon.databasePath, """
             INSERT INTO forward_queue (ts, rows, total, data) VALUES (\(chunk.oldest ?? 0), \(chunk.count),
-                coalesce((SELECT total FROM forward_queue ORDER BY seq DESC LIMIT 1), 0) + \(chunk.count), X'\(hex)')
+                coalesce((SELECT total FROM forward_queue ORDER BY seq DESC LIMIT 1), 0) + \(chunk.count), X'\(hex)');
+            UPDATE forward_cursors SET forwarded = forwarded - \(chunk.count) WHERE stream = 'rollups';
             """])
         #expect(result.status == 0, "\(result.output)")
         let requeued = Self.count(try Self.sqlite(daemon.databasePath, "SELECT coalesce(sum(rows), 0) FROM forward_queue"))
@@ -313,6 +342,14 @@ import TwinStore
         #expect(Self.count(try Self.sqlite(daemon.databasePath, "SELECT coalesce(sum(rows), 0) FROM forward_queue")) == 0)
         #expect(try central() == local())
         #expect(daemon.log.contains("partly in PostgreSQL already"))
+        #expect(daemon.log.contains("rollups are in PostgreSQL already"))
+        // The central minutes come from the forwarded rollups, each reading counted once.
+        let difference = try Self.minuteDifference(daemon.databasePath, server, gateway: "again")
+        #expect(difference == nil, "readings_1m: \(difference ?? "")")
+        let minutes = "SELECT asset, metric, ts, count FROM readings_1m"
+        #expect(try Self.sqlite(daemon.databasePath, minutes + " ORDER BY 1, 2, 3")
+                == server.psql(minutes + " WHERE gateway = 'again' ORDER BY 1, 2, 3"))
+        #expect(Self.count(try server.psql("SELECT count(*) FROM rollups_1m_data")) > 0)
     }
 
     @Test("quarantined messages pruned locally before they were forwarded are counted as dropped, not skipped silently")

@@ -39,6 +39,30 @@ struct ForwardQueueTests {
         }
     }
 
+    @Test func readingsAndRollupsMoveTogetherAndShareTheCap() throws {
+        try withStore(StoreConfiguration(queueForForwarding: true)) { store, directory in
+            let reader = try TwinStoreReader(path: directory.databasePath)
+            // `rollups` is shown once it has a cursor (it is not forwarded by default).
+            #expect(try reader.forwardCursors().map(\.stream) == ["alerts", "maintenance", "latest", "readings",
+                                                                   "quarantine"])
+            try store.commit(IngestBatch(readings: (0..<10).map { reading("a", "m", Int64($0), 1) }))
+            try store.commit(IngestBatch(readings: (10..<30).map { reading("a", "m", Int64($0), 1) }))
+            let first = try reader.queuedReadings(limit: 10)
+            try store.advanceForward([.readings, .rollups], to: first.last, rows: first.count, at: 5)
+            #expect(try store.forwardedCount(.rollups) == 10)
+            #expect(try store.count("forward_queue") == 1)
+            #expect(try store.capForwardQueue(maxRows: 5, queuedStreams: [.readings, .rollups]) == 15)
+            let cursors = try reader.forwardCursors()
+            #expect(cursors.map(\.stream).contains("rollups"))
+            for name in ["readings", "rollups"] {
+                let cursor = try #require(cursors.first { $0.stream == name })
+                #expect(cursor.forwarded == 10 && cursor.dropped == 15 && cursor.pending == 5, "\(name)")
+            }
+            // The cap does not move the token: only forwarded readings count.
+            #expect(try store.forwardedCount(.rollups) == 10)
+        }
+    }
+
     @Test func anErrorIsShownUntilTheNextSuccess() throws {
         try withStore { store, directory in
             try store.recordForwardError(.alerts, "connection refused", at: 5)

@@ -5,7 +5,7 @@ import Yams
 
 extension TwinConfiguration {
     /// `forward: { url: "postgres://twind@central:5432/fleet?sslmode=require", password_file: /etc/twind/pg-password,
-    /// gateway: site-1, streams: [alerts, maintenance, latest, readings, quarantine], batch_rows: 10000,
+    /// gateway: site-1, streams: [alerts, maintenance, latest, readings, rollups, quarantine], batch_rows: 10000,
     /// poll: 200ms, retry: { min: 1s, max: 60s }, max_backlog: 50000000, partitions_ahead: 3 }`
     mutating func readForward(_ node: Node?, _ r: inout ConfigReader) {
         guard let m = r.mapping(node, "forward", allowed: [

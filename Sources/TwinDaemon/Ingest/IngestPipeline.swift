@@ -118,10 +118,12 @@ public final class IngestPipeline: Sendable {
                         batch.properties.append(contentsOf: properties)
                         for reading in readings {
                             // Older than its series' latest: a late reading, or one stored already (a redelivery after
-                            // a crash, or a resent message), which the twin must not count twice.
+                            // a crash, or a resent message), which the twin must not count twice. At the latest's
+                            // own time it is stored already (or earlier in this batch), whatever its value: the
+                            // store keeps the first, and the forward queue must not carry the copy (rollups add).
                             if let latest = state.model[reading.asset]?.metrics[reading.metric]?.timestamp,
-                               reading.timestamp < latest,
-                               try isStored(reading, &lateSeen) {
+                               reading.timestamp <= latest,
+                               try reading.timestamp == latest || isStored(reading, &lateSeen) {
                                 continue
                             }
                             state.model.remember(reading.asset, in: &checkpoint)

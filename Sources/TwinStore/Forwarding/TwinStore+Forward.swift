@@ -3,8 +3,19 @@ import GRDB
 import TwinCore
 
 /// The streams a forwarder keeps a cursor for, by the name stored in `forward_cursors`.
+///
+/// `readings` and `rollups` both consume `forward_queue` (raw readings, and their 1-minute rollups): forwarded in
+/// one PostgreSQL transaction, their cursors move together. The `rollups` cursor's `forwarded` count is also the
+/// token that makes the central rollups' additive upsert exactly-once (see the forwarder).
 public enum ForwardStream: String, Sendable, CaseIterable, Codable {
-    case alerts, maintenance, latest, readings, quarantine
+    case alerts, maintenance, latest, readings, rollups, quarantine
+
+    /// The streams forwarded when `forward.streams` is not set: all but `rollups`, whose central `readings_1m` is
+    /// then grouped from the raw readings.
+    public static let defaults: Set<ForwardStream> = [.alerts, .maintenance, .latest, .readings, .quarantine]
+
+    /// Streams read from `forward_queue`.
+    public static let queued: Set<ForwardStream> = [.readings, .rollups]
 }
 
 extension TwinStoreReader {
@@ -132,7 +143,8 @@ extension TwinStoreReader {
                 """) {
                 saved[row[0]] = row
             }
-            return try ForwardStream.allCases.map { stream in
+            // `rollups` is not forwarded by default: shown once it has a cursor.
+            return try ForwardStream.allCases.filter { $0 != .rollups || saved[$0.rawValue] != nil }.map { stream in
                 let row = saved[stream.rawValue]
                 let position: Int64 = row?[1] ?? 0
                 var cursor = ForwardCursor(stream: stream.rawValue, position: position, newest: position, pending: 0,
@@ -144,7 +156,7 @@ extension TwinStoreReader {
                 case .maintenance: cursor.newest = try newest("SELECT max(id) FROM maintenance_events")
                 case .quarantine: cursor.newest = try newest("SELECT max(id) FROM quarantine_entries")
                 case .latest: break
-                case .readings:
+                case .readings, .rollups:
                     let row = try Row.fetchOne(db.cachedStatement(sql: StoreSQL.forwardBacklog))
                     cursor.pending = row?[0] ?? 0
                     cursor.newest = row?[2] ?? position
@@ -160,23 +172,41 @@ extension TwinStoreReader {
 
 extension TwinStore {
     /// Records that `stream` is forwarded through `position` (`rows` more of it, and `dropped` rows found gone
-    /// before they could be forwarded); for readings, also takes the forwarded rows out of the queue, in the same
-    /// transaction.
+    /// before they could be forwarded).
     public func advanceForward(_ stream: ForwardStream, to position: Int64, rows: Int, dropped: Int = 0,
+                               at time: Int64) throws {
+        try advanceForward([stream], to: position, rows: rows, dropped: dropped, at: time)
+    }
+
+    /// Records that `streams` are forwarded through `position`, in one transaction; for the queued streams
+    /// (readings, rollups), also takes the forwarded rows out of `forward_queue` in it.
+    public func advanceForward(_ streams: Set<ForwardStream>, to position: Int64, rows: Int, dropped: Int = 0,
                                at time: Int64) throws {
         try withOpenDatabase("record forwarding progress") {
             try database.inTransaction(.immediate) { db in
-                if stream == .readings {
+                if !streams.isDisjoint(with: ForwardStream.queued) {
                     try db.execute(sql: "DELETE FROM forward_queue WHERE seq <= ?", arguments: [position])
                 }
-                try db.execute(sql: """
-                    INSERT INTO forward_cursors (stream, position, forwarded, dropped, forwarded_at)
-                    VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (stream) DO UPDATE SET position = excluded.position,
-                        forwarded = forwarded + excluded.forwarded, dropped = dropped + excluded.dropped,
-                        forwarded_at = excluded.forwarded_at, error = NULL, error_at = NULL
-                    """, arguments: [stream.rawValue, position, rows, dropped, time])
+                for stream in streams.sorted(by: { $0.rawValue < $1.rawValue }) {
+                    try db.execute(sql: """
+                        INSERT INTO forward_cursors (stream, position, forwarded, dropped, forwarded_at)
+                        VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (stream) DO UPDATE SET position = excluded.position,
+                            forwarded = forwarded + excluded.forwarded, dropped = dropped + excluded.dropped,
+                            forwarded_at = excluded.forwarded_at, error = NULL, error_at = NULL
+                        """, arguments: [stream.rawValue, position, rows, dropped, time])
+                }
                 return .commit
+            }
+        }
+    }
+
+    /// The rows forwarded so far on `stream` (its cursor's `forwarded`; 0 before anything was).
+    public func forwardedCount(_ stream: ForwardStream) throws -> Int64 {
+        try withOpenDatabase("read a forward count") {
+            try database.read { db in
+                try Int64.fetchOne(db, sql: "SELECT forwarded FROM forward_cursors WHERE stream = ?",
+                                   arguments: [stream.rawValue]) ?? 0
             }
         }
     }
@@ -217,7 +247,9 @@ extension TwinStore {
     /// chunks go first; the chunk on the boundary is rewritten without its oldest readings, so exactly the surplus
     /// is dropped. Under the cap (the usual case) it only reads the two ends of the queue, without the write lock;
     /// over it, it reads the chunks it deletes (their `rows`) and decodes only the boundary one.
-    public func capForwardQueue(maxRows: Int) throws -> Int {
+    /// `queuedStreams` are the queue's consumers (readings, rollups or both), each counting the drop.
+    public func capForwardQueue(maxRows: Int,
+                                queuedStreams: Set<ForwardStream> = [.readings]) throws -> Int {
         try withOpenDatabase("cap the forward queue") {
             let backlog = try database.read { db in
                 try Int.fetchOne(db.cachedStatement(sql: StoreSQL.forwardBacklog)) ?? 0
@@ -254,11 +286,13 @@ extension TwinStore {
                     try db.execute(sql: "UPDATE forward_queue SET ts = ?, rows = ?, data = ? WHERE seq = ?",
                                    arguments: [kept.oldest ?? 0, kept.count, Data(kept.encoded()), boundary.seq])
                 }
-                try db.execute(sql: """
-                    INSERT INTO forward_cursors (stream, position, dropped) VALUES ('readings', ?, ?)
-                    ON CONFLICT (stream) DO UPDATE SET dropped = dropped + excluded.dropped,
-                        position = max(position, excluded.position)
-                    """, arguments: [lastDeleted, dropped])
+                for stream in queuedStreams.sorted(by: { $0.rawValue < $1.rawValue }) {
+                    try db.execute(sql: """
+                        INSERT INTO forward_cursors (stream, position, dropped) VALUES (?, ?, ?)
+                        ON CONFLICT (stream) DO UPDATE SET dropped = dropped + excluded.dropped,
+                            position = max(position, excluded.position)
+                        """, arguments: [stream.rawValue, lastDeleted, dropped])
+                }
                 return .commit
             }
             return dropped
