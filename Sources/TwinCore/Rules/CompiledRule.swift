@@ -130,6 +130,9 @@ struct CompiledRule: Sendable {
                 check(a.rest >= 1, "anomaly.rest", "must be at least 1 reading")
                 check(a.escalation >= 1 && a.escalation.isFinite, "anomaly.escalation", "must be at least 1")
                 check(a.maxBins == 0 || a.maxBins >= 2, "anomaly.max_bins", "must be 0 (never coarser) or at least 2")
+                check(a.step >= 0 && a.step.isFinite, "anomaly.step", "must be 0 (any change) or a positive number")
+                check(a.burst >= 0, "anomaly.burst", "must be 0 (no limit) or more")
+                check(a.refill >= 1, "anomaly.refill", "must be at least 1 reading")
             }
         case .trend(let t):
             check(t.limit.limit.isFinite, "trend.\(t.limit.direction.rawValue)", "expected a finite number")

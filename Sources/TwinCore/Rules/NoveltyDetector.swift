@@ -8,6 +8,12 @@
 /// than `maxBins` bins of a feature have been visited, its bins double in width (neighbours merge), so a warm-up
 /// that saw only a sliver of the series' range does not leave it alerting on every ordinary value.
 ///
+/// Two gates keep it from crying wolf. A novelty counts only when the reading got there by a step (its change at
+/// least `step` times the average change so far), not by a slow drift across a bin edge. And the smallest novelties
+/// (one bin out) draw on a token bucket: `burst` of them in a row at most, then one per `refill` readings; a series
+/// that keeps finding new ground one bin at a time is learning its range, not failing. Larger novelties never wait
+/// for a token (they do spend one).
+///
 /// Cost per update: about 15 floating-point operations and two bit tests; a novel bin (rare) scans at most 2 × 63
 /// neighbours, and a coarsening (rarer still) 32 words. Memory: two 2,048-bit sets and a few numbers, about 600 bytes a series. Deterministic: the same
 /// readings give the same magnitudes, and the state round-trips through the twin snapshot.
@@ -98,16 +104,24 @@ public struct NoveltyDetector: Sendable, Equatable, Codable {
     /// The reading count and magnitude of the last raise.
     private var lastRaise: Int?
     private var lastMagnitude = 0
+    /// The token bucket, as readings until it is full again: 0 is full (`burst` tokens), each raise adds `refill`
+    /// (up to `burst × refill`), each reading takes one off. A token is there while it is at most
+    /// `(burst - 1) × refill`.
+    private var debt = 0
 
     public init() {}
 
     /// Takes one finite reading; returns its novelty magnitude, 0 while warming up or learning and for a reading
-    /// like those seen before.
+    /// like those seen before (or one that did not get there by a step).
     public mutating func update(_ x: Double, _ rule: Anomaly) -> Int {
         seen += 1
         if seen == 1 { previous = x }
-        change += rule.alpha * (abs(x - previous) - change)
+        let step = abs(x - previous)
+        // Judged against the average change before this reading.
+        let stepped = step >= rule.step * change
+        change += rule.alpha * (step - change)
         previous = x
+        if debt > 0 { debt -= 1 }
         if seen <= rule.warmup {
             values.warm(x)
             changes.warm(change)
@@ -117,23 +131,57 @@ public struct NoveltyDetector: Sendable, Equatable, Codable {
             }
             return 0
         }
-        // Both features are looked at, so both remember their bins.
+        // Both features are looked at, so both remember their bins, stepped or not.
         let magnitude = Swift.max(values.novelty(x, maxBins: rule.maxBins), changes.novelty(change, maxBins: rule.maxBins))
-        return seen < rule.learn ? 0 : magnitude
+        return seen < rule.learn || !stepped ? 0 : magnitude
     }
 
     /// Whether a reading of this magnitude may raise: once `rest` readings have passed since the last raise, or
-    /// sooner when it is `escalation` times (and at least 2 bins) further out than the last raise.
+    /// sooner when it is `escalation` times (and at least 2 bins) further out than the last raise; a novelty of one
+    /// bin only while the token bucket holds a token.
     public func admits(_ magnitude: Int, _ rule: Anomaly) -> Bool {
         guard magnitude > 0 else { return false }
+        if magnitude < 2, rule.burst > 0, debt > (rule.burst - 1) * rule.refill { return false }
         guard let lastRaise else { return true }
         if seen - lastRaise >= rule.rest { return true }
         return magnitude >= 2 && Double(magnitude) >= rule.escalation * Double(lastMagnitude)
     }
 
-    public mutating func raised(_ magnitude: Int) {
+    public mutating func raised(_ magnitude: Int, _ rule: Anomaly) {
         lastRaise = seen
         lastMagnitude = magnitude
+        if rule.burst > 0 { debt = Swift.min(rule.burst * rule.refill, debt + rule.refill) }
+    }
+}
+
+extension NoveltyDetector {
+    private enum CodingKeys: String, CodingKey {
+        case seen, previous, change, values, changes, lastRaise, lastMagnitude, debt
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(seen, forKey: .seen)
+        try container.encode(previous, forKey: .previous)
+        try container.encode(change, forKey: .change)
+        try container.encode(values, forKey: .values)
+        try container.encode(changes, forKey: .changes)
+        try container.encodeIfPresent(lastRaise, forKey: .lastRaise)
+        try container.encode(lastMagnitude, forKey: .lastMagnitude)
+        try container.encode(debt, forKey: .debt)
+    }
+
+    /// Snapshots of twinds before the token bucket have no `debt`: a full bucket.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        seen = try container.decode(Int.self, forKey: .seen)
+        previous = try container.decode(Double.self, forKey: .previous)
+        change = try container.decode(Double.self, forKey: .change)
+        values = try container.decode(Bins.self, forKey: .values)
+        changes = try container.decode(Bins.self, forKey: .changes)
+        lastRaise = try container.decodeIfPresent(Int.self, forKey: .lastRaise)
+        lastMagnitude = try container.decode(Int.self, forKey: .lastMagnitude)
+        debt = try container.decodeIfPresent(Int.self, forKey: .debt) ?? 0
     }
 }
 

@@ -109,7 +109,7 @@ struct RuleCheck: Sendable {
                 s.active = false
                 event = raise(&s, value, .init(z: Double(magnitude)), at: time)
                 if case .raised(let v, let values) = event {
-                    s.novelty!.raised(magnitude)
+                    s.novelty!.raised(magnitude, rule)
                     if wasActive { event = .reraised(v, values) }
                 } else {
                     s.active = wasActive

@@ -68,6 +68,13 @@ public struct Anomaly: Sendable, Equatable, Codable {
     public var escalation: Double
     /// novelty: visited bins of a feature beyond which its bins double in width (0: never).
     public var maxBins: Int
+    /// novelty: a novelty counts only when the reading's change is at least this many times the average change
+    /// before it (0: any change).
+    public var step: Double
+    /// novelty: novelties of one bin in a row at most (a token bucket; 0: no limit) …
+    public var burst: Int
+    /// novelty: … then one per this many readings.
+    public var refill: Int
 
     public init(z: Double = 3, clearZ: Double? = nil, alpha: Double = 0.1, warmup: Int = 30, tails: Tails = .both) {
         self.method = .ewma
@@ -77,14 +84,17 @@ public struct Anomaly: Sendable, Equatable, Codable {
         self.warmup = warmup
         self.tails = tails
         (bins, learn, rest, escalation, maxBins) = (10, warmup, 100, 3, 24)
+        (step, burst, refill) = (1, 2, 400)
     }
 
     /// The novelty method, with the defaults `scripts/nab-eval` scores.
     public static func novelty(warmup: Int = 200, learn: Int = 250, bins: Int = 10, rest: Int = 100,
-                               escalation: Double = 3, alpha: Double = 0.1, maxBins: Int = 24) -> Anomaly {
+                               escalation: Double = 3, alpha: Double = 0.1, maxBins: Int = 24,
+                               step: Double = 1, burst: Int = 2, refill: Int = 400) -> Anomaly {
         var a = Anomaly(z: 1, alpha: alpha, warmup: warmup)
         a.method = .novelty
         (a.bins, a.learn, a.rest, a.escalation, a.maxBins) = (bins, learn, rest, escalation, maxBins)
+        (a.step, a.burst, a.refill) = (step, burst, refill)
         return a
     }
 }

@@ -193,7 +193,8 @@ extension ConfigReader {
             guard let limit, let window else { return nil }
             return .rate(Rate(limit, per: unit, window: window))
         case "anomaly":
-            let ewmaKeys = ["z", "clear_z", "tails"], noveltyKeys = ["bins", "learn", "rest", "escalation", "max_bins"]
+            let ewmaKeys = ["z", "clear_z", "tails"], noveltyKeys = ["bins", "learn", "rest", "escalation", "max_bins",
+                                                          "step", "burst", "refill"]
             guard let m = mapping(node, path, allowed: ["method", "alpha", "warmup"] + ewmaKeys + noveltyKeys) else {
                 return nil
             }
@@ -211,7 +212,10 @@ extension ConfigReader {
                     rest: int(m["rest"], "\(path).rest", default: 100, range: 1...1_000_000),
                     escalation: double(m["escalation"], "\(path).escalation") ?? 3,
                     alpha: double(m["alpha"], "\(path).alpha") ?? 0.1,
-                    maxBins: int(m["max_bins"], "\(path).max_bins", default: 24, range: 0...2_048)))
+                    maxBins: int(m["max_bins"], "\(path).max_bins", default: 24, range: 0...2_048),
+                    step: double(m["step"], "\(path).step") ?? 1,
+                    burst: int(m["burst"], "\(path).burst", default: 2, range: 0...1_000),
+                    refill: int(m["refill"], "\(path).refill", default: 400, range: 1...1_000_000)))
             }
             let z = double(m["z"], "\(path).z") ?? 3
             let anomaly = Anomaly(z: z, clearZ: double(m["clear_z"], "\(path).clear_z"),

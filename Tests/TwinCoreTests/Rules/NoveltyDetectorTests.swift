@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TwinCore
 
@@ -82,16 +83,20 @@ struct NoveltyDetectorTests {
             var raised = 0
             for v in values {
                 let m = d.update(v, rule)
-                if d.admits(m, rule) { d.raised(m); raised += 1 }
+                if d.admits(m, rule) { d.raised(m, rule); raised += 1 }
             }
             return raised
         }
-        var fixed = rule
+        // Without the token bucket, which would hide the difference (it alone holds fixed bins to one raise per 400).
+        var coarse = rule
+        coarse.burst = 0
+        var fixed = coarse
         fixed.maxBins = 0
-        let withFixedBins = raises(fixed), withCoarsening = raises(rule)
-        // Measured: 88 raises with fixed bins (one per rest, all along), 6 with coarsening.
+        let withFixedBins = raises(fixed), withCoarsening = raises(coarse)
+        // Measured before the step gate: 88 raises with fixed bins (one per rest, all along), 6 with coarsening.
         #expect(withFixedBins > 60, "\(withFixedBins)")
         #expect(withCoarsening < 10, "\(withCoarsening)")
+        #expect(raises(rule) < 10)
     }
 
     @Test func restAndEscalation() {
@@ -99,13 +104,71 @@ struct NoveltyDetectorTests {
         for v in noise(400) { _ = d.update(v, rule) }
         #expect(!d.admits(0, rule))
         #expect(d.admits(1, rule))             // never raised
-        d.raised(2)
+        d.raised(2, rule)
         #expect(!d.admits(5, rule))            // within rest, under 3 × 2
         #expect(d.admits(6, rule))             // 3 × further out: escalates
         for v in noise(99, seed: 8) { _ = d.update(v, rule) }
         #expect(!d.admits(1, rule))
         _ = d.update(5, rule)
         #expect(d.admits(1, rule))             // 100 readings on
+    }
+
+    @Test func aNoveltyReachedWithoutAStepDoesNotCount() {
+        // Alternating 0 and 9: the average change settles near 9, bins are 1 wide from 0.
+        func run(_ rule: Anomaly) -> (drift: Int, jump: Int) {
+            var d = NoveltyDetector()
+            for i in 0..<400 { _ = d.update(i % 2 == 0 ? 0 : 9, rule) }
+            _ = d.update(9, rule)
+            let drift = d.update(10.5, rule)   // a new bin, but 1.5 from the last reading: far under the average change
+            _ = d.update(0, rule)
+            let jump = d.update(12.5, rule)    // a new bin, reached by a step of 12.5
+            return (drift, jump)
+        }
+        var ungated = rule
+        ungated.step = 0
+        #expect(run(ungated).drift == 1)
+        #expect(run(rule).drift == 0)
+        #expect(run(rule).jump == 2)           // bin 12, two from bin 10 (visited, though it did not count)
+    }
+
+    @Test func oneBinNoveltiesDrawOnATokenBucket() {
+        // burst 2, refill 400: two one-bin raises in a row, then one per 400 readings; larger ones never wait.
+        var d = NoveltyDetector()
+        let readings = noise(2_000, seed: 3)
+        var next = 0
+        func advance(_ n: Int) { for _ in 0..<n { _ = d.update(readings[next], rule); next += 1 } }
+        advance(400)
+        #expect(d.admits(1, rule))
+        d.raised(1, rule)
+        advance(100)
+        #expect(d.admits(1, rule))            // the second token
+        d.raised(1, rule)
+        advance(100)
+        #expect(!d.admits(1, rule))           // rest is over, but the bucket is empty
+        #expect(d.admits(2, rule))            // two bins out: no token needed
+        advance(199)
+        #expect(!d.admits(1, rule))
+        advance(1)
+        #expect(d.admits(1, rule))            // 400 readings after the first raise: a token again
+        var unlimited = rule
+        unlimited.burst = 0
+        #expect(d.admits(1, unlimited))
+    }
+
+    @Test func snapshotsFromBeforeTheBucketDecodeFull() throws {
+        var a = NoveltyDetector()
+        for v in noise(500) { _ = a.update(v, rule) }
+        a.raised(1, rule)
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(a)) as! [String: Any]
+        #expect(json["debt"] as? Int == 400)
+        json["debt"] = nil
+        let old = try JSONDecoder().decode(NoveltyDetector.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(old != a)
+        var full = a
+        for v in noise(400, seed: 4) { _ = full.update(v, rule) }   // 400 readings on, the bucket is full again
+        var restored = old
+        for v in noise(400, seed: 4) { _ = restored.update(v, rule) }
+        #expect(restored == full)
     }
 
     @Test func throughTheRuleEngineOneRaisePerEpisode() throws {
